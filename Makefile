@@ -1,0 +1,31 @@
+# `make run` serves the API with a Celery worker and beat; `make test` runs the suite.
+# Both work on a fresh machine: SQLite and a file-system broker unless DATABASE_URL,
+# CELERY_BROKER_URL and REDIS_URL point at PostgreSQL and Redis.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: install run test bench clean
+
+$(VENV)/installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/installed
+
+run: export DEBUG ?= 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_guidance
+	WEB_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+
+test: export SECRET_KEY ?= test-only-secret-key
+test: install
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,88 @@
+import uuid
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone as django_timezone
+
+from heeljournal.enums import Platform
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person keeping a journal; staff users in the Clinicians group read their patients'."""
+
+    email = models.EmailField(unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone name")
+    email_alerts = models.BooleanField(default=True)
+    push_alerts = models.BooleanField(default=True)
+    reminder_time = models.TimeField(null=True, blank=True, help_text="Local time of the daily reminder")
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=django_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_date(self, moment):
+        """The user's own calendar date at `moment`."""
+        return moment.astimezone(self.zone).date()
+
+    def today(self):
+        return self.local_date(django_timezone.now())
+
+
+class AccessToken(models.Model):
+    """One per signed-in device. Only the digest of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    digest = models.CharField(max_length=64, unique=True)  # looked up on every request
+    device_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self):
+        return f"{self.user} on {self.device_name or 'a device'}"
+
+    @property
+    def expiry(self):
+        return self.last_used_at + timedelta(days=settings.TOKEN_IDLE_DAYS)
+
+
+class Device(models.Model):
+    """A phone that receives push notifications (iOS through FCM as well)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    platform = models.CharField(max_length=10, choices=Platform.choices)
+    token = models.CharField(max_length=512, unique=True)
+    active = models.BooleanField(default=True, help_text="Off once the push service rejects the token")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.get_platform_display()} device of {self.user}"

@@ -1,0 +1,94 @@
+import zoneinfo
+
+from django.contrib.auth import password_validation
+from rest_framework import serializers
+
+from accounts.models import Device, User
+
+
+class TimeZoneField(serializers.CharField):
+    default_error_messages = {"unknown": "Unknown time zone; use an IANA name such as Europe/Paris."}
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        if name not in zoneinfo.available_timezones():
+            self.fail("unknown")
+        return name
+
+
+class LocalTimeField(serializers.TimeField):
+    """A local wall-clock time as HH:MM."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    timezone = TimeZoneField(required=False, default="UTC")
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "password", "timezone")
+        read_only_fields = ("id",)
+
+    def validate_email(self, value):
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError("An account with this email already exists.")
+        return value.lower()
+
+    def validate(self, attrs):
+        candidate = User(email=attrs["email"], timezone=attrs.get("timezone", "UTC"))
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except Exception as error:  # Django's ValidationError carries the messages
+            raise serializers.ValidationError({"password": list(getattr(error, "messages", [str(error)]))}) from None
+        return attrs
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    device_name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    timezone = TimeZoneField(required=False)
+    reminder_time = LocalTimeField(allow_null=True, required=False)
+    quiet_hours_start = LocalTimeField(allow_null=True, required=False)
+    quiet_hours_end = LocalTimeField(allow_null=True, required=False)
+
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "email",
+            "timezone",
+            "email_alerts",
+            "push_alerts",
+            "reminder_time",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        )
+        read_only_fields = ("id", "email")
+
+    def validate(self, attrs):
+        start = attrs.get("quiet_hours_start", getattr(self.instance, "quiet_hours_start", None))
+        end = attrs.get("quiet_hours_end", getattr(self.instance, "quiet_hours_end", None))
+        if (start is None) != (end is None):
+            raise serializers.ValidationError({"quiet_hours_end": ["Set both ends of the quiet hours, or neither."]})
+        return attrs
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    token = serializers.CharField(max_length=512)
+
+    class Meta:
+        model = Device
+        fields = ("id", "platform", "token", "created_at")
+        read_only_fields = ("id", "created_at")

@@ -1,0 +1,112 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from accounts import throttling, tokens, users
+from accounts.models import Device
+from accounts.serializers import (
+    DeviceSerializer,
+    MeSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+
+class TooManyAttempts(exceptions.Throttled):
+    default_detail = "Too many failed sign-in attempts."
+
+
+def client_address(request):
+    return SimpleRateThrottle().get_ident(request)
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisterSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = users.user_register(**serializer.validated_data)
+        return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []  # failed attempts are counted below, per email and per address
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 401: OpenApiResponse()})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email, address = serializer.validated_data["email"], client_address(request)
+        wait = throttling.login_retry_after(email=email, address=address)
+        if wait:
+            raise TooManyAttempts(wait=wait)
+        user = authenticate(request, email=email.lower(), password=serializer.validated_data["password"])
+        if user is None:
+            throttling.login_failed(email=email, address=address)
+            raise exceptions.AuthenticationFailed("Wrong email or password.")
+        throttling.login_succeeded(email=email)
+        secret, token = tokens.token_issue(user=user, device_name=serializer.validated_data["device_name"])
+        return Response({"token": secret, "expiry": TokenSerializer().fields["expiry"].to_representation(token.expiry)})
+
+    def get_authenticate_header(self, request):
+        return "Bearer"
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        tokens.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        tokens.tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = MeSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
+
+    def perform_update(self, serializer):
+        serializer.instance = users.user_update(user=self.request.user, data=serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        users.user_erase(user=instance)
+
+
+class DeviceListView(generics.CreateAPIView):
+    serializer_class = DeviceSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device, created = users.device_register(user=request.user, **serializer.validated_data)
+        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DeviceView(generics.DestroyAPIView):
+    serializer_class = DeviceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Device.objects.none()
+        return Device.objects.filter(user=self.request.user)
+
+    def perform_destroy(self, instance):
+        users.device_remove(device=instance)

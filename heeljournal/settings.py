@@ -1,0 +1,203 @@
+"""HeelJournal settings: one module, read from the environment, loud on bad values.
+
+With no environment at all it runs for development (`make run`): SQLite, the database
+cache and a file-system Celery broker, so no server is needed. Production sets
+DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY and DEBUG=0.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # runtime files of a development checkout (SQLite, broker, mail)
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "accounts",
+    "tracking",
+    "guidance",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "heeljournal.urls"
+WSGI_APPLICATION = "heeljournal.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache is shared by every server process: login throttling and token lookups rely on it.
+# Redis when REDIS_URL is set; otherwise the database, which needs no server.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG  # `make run` serves admin assets without collectstatic
+
+# Large enough for any record the contract allows (a journal note is 5,000 characters).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_PER_USER", default="600/min")},
+    "EXCEPTION_HANDLER": "heeljournal.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HeelJournal API",
+    "DESCRIPTION": "A heel-numbness journal that tells people when to see a professional. "
+    "It does not diagnose and does not replace a professional.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The docs page works offline: Swagger UI is served from this checkout, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"SupportLevelEnum": "heeljournal.enums.SupportLevel"},
+}
+
+# --- Auth ----------------------------------------------------------------------------------
+# A token dies after this long without use; each use pushes the end out again.
+TOKEN_IDLE_DAYS = env.int("TOKEN_IDLE_DAYS", default=30)
+# Failed logins allowed in a window, per email and per client address.
+LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Number of proxies in front of the app whose X-Forwarded-For may be trusted.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- Sync ----------------------------------------------------------------------------------
+# Lists newest first; a phone may ask for up to MAX_PAGE_SIZE.
+PAGE_SIZE = env.int("PAGE_SIZE", default=50)
+MAX_PAGE_SIZE = env.int("MAX_PAGE_SIZE", default=200)
+# A start time may lie this far in the future (clock drift between phone and server).
+FUTURE_ALLOWANCE_SECONDS = env.int("FUTURE_ALLOWANCE_SECONDS", default=5 * 60)
+
+# --- Clinical rules (../shared/clinical-rules.md); every one appears in an escalation's evidence.
+PERSISTENT_WINDOW_DAYS = env.int("PERSISTENT_WINDOW_DAYS", default=14)
+PERSISTENT_MIN_LOGGED_DAYS = env.int("PERSISTENT_MIN_LOGGED_DAYS", default=10)
+WORSENING_WINDOW_DAYS = env.int("WORSENING_WINDOW_DAYS", default=14)
+WORSENING_MIN_LOGGED_DAYS_PER_HALF = env.int("WORSENING_MIN_LOGGED_DAYS_PER_HALF", default=3)
+WORSENING_MIN_RISE = env.float("WORSENING_MIN_RISE", default=2.0)
+SUDDEN_SEVERE_MIN_SEVERITY = env.int("SUDDEN_SEVERE_MIN_SEVERITY", default=7)
+PATTERN_WINDOW_DAYS = env.int("PATTERN_WINDOW_DAYS", default=30)
+BILATERAL_MIN_EPISODES = env.int("BILATERAL_MIN_EPISODES", default=5)
+BILATERAL_MIN_SHARE = env.float("BILATERAL_MIN_SHARE", default=0.5)
+RADIATING_MIN_EPISODES = env.int("RADIATING_MIN_EPISODES", default=3)
+ESCALATION_CLOSE_AFTER_DAYS = env.int("ESCALATION_CLOSE_AFTER_DAYS", default=14)
+RESEND_EVERY_DAYS = env.int("RESEND_EVERY_DAYS", default=7)
+RESEND_MAX_TIMES = env.int("RESEND_MAX_TIMES", default=3)
+
+# --- Celery ----------------------------------------------------------------------------------
+# Without a broker server, kombu's file-system transport: its in and out folders are one.
+BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    # Redis re-delivers an unacknowledged task after this; it must exceed every countdown.
+    else {"visibility_timeout": 2 * 60 * 60}
+)
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Publishing must never hang a request: a short, bounded retry when the broker is away.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+# --- Email and push --------------------------------------------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HeelJournal <alerts@heeljournal.invalid>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

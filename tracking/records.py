@@ -1,0 +1,71 @@
+"""The one writer of a user's records: safe retries, tombstones, local dates."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tracking.models import Activity, Episode, JournalEntry
+
+
+class RecordConflict(Exception):
+    """A client id that names a different (or deleted) record."""
+
+
+# Fields the server owns: never part of "the same body" when a phone retries a create.
+SERVER_FIELDS = {"id", "user", "created_at", "updated_at", "deleted_at", "local_date", "escalation"}
+
+
+def _same_content(existing, candidate):
+    return all(
+        field.value_from_object(existing) == field.value_from_object(candidate)
+        for field in type(existing)._meta.concrete_fields
+        if field.name not in SERVER_FIELDS
+    )
+
+
+def record_create(*, model, user, data, record_id=None):
+    """Create a record; a retry of the same create returns the stored one.
+
+    Returns (record, created). Raises RecordConflict when `record_id` is taken by a
+    record with other content, by a deleted record, or by another user's record.
+    """
+    if record_id is None:
+        return model.objects.create(user=user, **data), True
+    try:
+        with transaction.atomic():
+            return model.objects.create(id=record_id, user=user, **data), True
+    except IntegrityError:
+        existing = model.with_tombstones.filter(pk=record_id).first()
+        candidate = model(id=record_id, user=user, **data)
+        if existing is None or existing.user_id != user.pk or existing.deleted_at or not _same_content(
+            existing, candidate
+        ):
+            raise RecordConflict from None
+        return existing, False
+
+
+def record_update(*, record, data):
+    for name, value in data.items():
+        setattr(record, name, value)
+    record.save()
+    return record
+
+
+def record_delete(*, record):
+    """Leave a tombstone so every phone of the user learns of the deletion."""
+    record.deleted_at = timezone.now()
+    record.save(update_fields=["deleted_at", "updated_at"])
+
+
+def local_dates_recompute(*, user):
+    """After a time-zone change, file every episode and activity under the new local date."""
+    for model in (Episode, Activity):
+        records = list(model.with_tombstones.filter(user=user).only("id", "started_at", "local_date"))
+        for record in records:
+            record.local_date = user.local_date(record.started_at)
+        model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
+
+
+def journal_entry_put(*, user, day, data):
+    """Create or replace the journal entry of a day; a deleted one comes back to life."""
+    fields = {"overall": None, "relief_measures": [], "notes": "", **data, "deleted_at": None}
+    return JournalEntry.with_tombstones.update_or_create(user=user, date=day, defaults=fields)

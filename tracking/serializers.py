@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from heeljournal.enums import HeelLocation, ReliefMeasure, Sensation
+from tracking.models import Activity, Episode, Footwear, JournalEntry
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A time with its UTC offset: a bare local time would be read in the wrong zone."""
+
+    default_error_messages = {"naive": "Include the UTC offset, e.g. 2026-11-24T07:30:00+01:00."}
+
+    def to_internal_value(self, value):
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None  # an impossible date: the parent names the error
+        if parsed is not None and timezone.is_naive(parsed):
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class NotInFutureDateTimeField(AwareDateTimeField):
+    default_error_messages = {"future": "This time is in the future."}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if moment > timezone.now() + timedelta(seconds=settings.FUTURE_ALLOWANCE_SECONDS):
+            self.fail("future")
+        return moment
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class ChoiceListField(serializers.ListField):
+    """A list of enum values, kept once each in the enum's order."""
+
+    def __init__(self, choices, **kwargs):
+        self.ordered = [value for value, _label in choices]
+        super().__init__(child=serializers.ChoiceField(choices=choices), max_length=len(choices) * 2, **kwargs)
+
+    def to_internal_value(self, data):
+        chosen = set(super().to_internal_value(data))
+        return [value for value in self.ordered if value in chosen]
+
+
+class OwnFootwearField(serializers.PrimaryKeyRelatedField):
+    """A footwear id of the user's own; anyone else's reads as unknown."""
+
+    def get_queryset(self):
+        return Footwear.objects.filter(user=self.context["request"].user)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """A synced record: the phone may choose `id` on create; a deleted one is a tombstone."""
+
+    id = serializers.UUIDField(required=False)
+
+    class Meta:
+        fields = ("id", "created_at", "updated_at")
+        read_only_fields = ("created_at", "updated_at")
+
+    def to_representation(self, instance):
+        if instance.deleted_at is not None:
+            updated_at = self.fields["updated_at"].to_representation(instance.updated_at)
+            return {"id": str(instance.id), "deleted": True, "updated_at": updated_at}
+        return super().to_representation(instance)
+
+
+class FootwearSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = Footwear
+        fields = RecordSerializer.Meta.fields + ("name", "kind", "arch_support", "cushioning", "orthotic_insert", "retired")
+        extra_kwargs = {"name": {"min_length": 1, "max_length": 100}}
+
+
+class EpisodeSerializer(RecordSerializer):
+    started_at = NotInFutureDateTimeField()
+    locations = ChoiceListField(HeelLocation.choices, allow_empty=False)
+    sensations = ChoiceListField(Sensation.choices, allow_empty=False)
+    footwear = OwnFootwearField(allow_null=True, required=False)
+    escalation = serializers.SerializerMethodField()
+
+    class Meta(RecordSerializer.Meta):
+        model = Episode
+        fields = RecordSerializer.Meta.fields + (
+            "started_at",
+            "duration_minutes",
+            "side",
+            "locations",
+            "sensations",
+            "severity",
+            "pain",
+            "radiates_from_back",
+            "sudden_onset",
+            "foot_weakness",
+            "bowel_bladder_change",
+            "footwear",
+            "notes",
+            "escalation",
+        )
+        extra_kwargs = {
+            "duration_minutes": {"min_value": 1, "max_value": 1440},
+            "severity": {"min_value": 0, "max_value": 10},
+            "pain": {"min_value": 0, "max_value": 10},
+            "notes": {"max_length": 2000},
+        }
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_escalation(self, episode):
+        return None  # the escalation engine fills this in
+
+
+class ActivitySerializer(RecordSerializer):
+    started_at = NotInFutureDateTimeField()
+    footwear = OwnFootwearField(allow_null=True, required=False)
+
+    class Meta(RecordSerializer.Meta):
+        model = Activity
+        fields = RecordSerializer.Meta.fields + ("started_at", "duration_minutes", "kind", "footwear", "notes")
+        extra_kwargs = {
+            "duration_minutes": {"min_value": 1, "max_value": 1440},
+            "notes": {"max_length": 2000},
+        }
+
+
+class JournalEntrySerializer(RecordSerializer):
+    id = serializers.UUIDField(read_only=True)
+    relief_measures = ChoiceListField(ReliefMeasure.choices, required=False)
+
+    class Meta(RecordSerializer.Meta):
+        model = JournalEntry
+        fields = RecordSerializer.Meta.fields + ("date", "overall", "relief_measures", "notes")
+        read_only_fields = RecordSerializer.Meta.read_only_fields + ("date",)
+        extra_kwargs = {"overall": {"min_value": 0, "max_value": 10}, "notes": {"max_length": 5000}}

@@ -1,0 +1,178 @@
+from datetime import date
+
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from heeljournal.api import NewestFirstPagination
+from tracking import records
+from tracking.exports import export_document
+from tracking.models import Activity, Episode, Footwear, JournalEntry
+from tracking.serializers import ActivitySerializer, EpisodeSerializer, FootwearSerializer, JournalEntrySerializer
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This id belongs to a different record."
+    default_code = "conflict"
+
+
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    description="Changes since this time, oldest first, deletions included as tombstones.",
+)
+
+
+class RecordPagination(NewestFirstPagination):
+    def get_ordering(self, request, queryset, view):
+        return ("updated_at",) if view.updated_since() is not None else (view.list_ordering,)
+
+
+def query_date(request, name):
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        parsed = parse_date(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise exceptions.ValidationError({name: ["Use a date as YYYY-MM-DD."]})
+    return parsed
+
+
+@extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
+class UserRecordViewSet(viewsets.ModelViewSet):
+    """A user's own records of one kind; anyone else's do not exist here (404)."""
+
+    model = None
+    list_ordering = "-created_at"
+    pagination_class = RecordPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def updated_since(self):
+        value = self.request.query_params.get("updated_since")
+        if value is None:
+            return None
+        try:
+            # A '+' in an unencoded query string arrives as a space.
+            since = parse_datetime(value.replace(" ", "+"))
+        except ValueError:
+            since = None
+        if since is None or since.tzinfo is None:
+            raise exceptions.ValidationError({"updated_since": ["Use a time with its offset, e.g. 2026-11-24T07:30:00Z."]})
+        return since
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        since = self.updated_since() if self.action == "list" else None
+        if since is not None:
+            return self.model.with_tombstones.filter(user=self.request.user, updated_at__gte=since)
+        return self.filter_list(self.model.objects.filter(user=self.request.user))
+
+    def filter_list(self, queryset):
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        record_id = data.pop("id", None)
+        try:
+            record, created = self.record_create(record_id=record_id, data=data)
+        except records.RecordConflict:
+            raise Conflict() from None
+        body = self.get_serializer(record).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def record_create(self, *, record_id, data):
+        return records.record_create(model=self.model, user=self.request.user, data=data, record_id=record_id)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("id", None)  # a record keeps its id
+        serializer.instance = records.record_update(record=serializer.instance, data=data)
+
+    def perform_destroy(self, instance):
+        records.record_delete(record=instance)
+
+
+class FootwearViewSet(UserRecordViewSet):
+    model = Footwear
+    serializer_class = FootwearSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            UPDATED_SINCE,
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First local date"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date"),
+        ]
+    )
+)
+class EpisodeViewSet(UserRecordViewSet):
+    model = Episode
+    serializer_class = EpisodeSerializer
+    list_ordering = "-started_at"
+
+    def filter_list(self, queryset):
+        first, last = query_date(self.request, "from"), query_date(self.request, "to")
+        if first and last and first > last:
+            raise exceptions.ValidationError({"to": ["Must not be before 'from'."]})
+        if first:
+            queryset = queryset.filter(local_date__gte=first)
+        if last:
+            queryset = queryset.filter(local_date__lte=last)
+        return queryset
+
+
+class ActivityViewSet(UserRecordViewSet):
+    model = Activity
+    serializer_class = ActivitySerializer
+    list_ordering = "-started_at"
+
+
+class JournalViewSet(UserRecordViewSet):
+    """One entry per local date, addressed by the date; PUT creates or replaces it."""
+
+    model = JournalEntry
+    serializer_class = JournalEntrySerializer
+    list_ordering = "-date"
+    lookup_field = "date"
+    lookup_value_regex = r"\d{4}-\d{2}-\d{2}"
+    http_method_names = ["get", "put", "delete", "head", "options"]
+
+    def entry_date(self):
+        try:
+            day = date.fromisoformat(self.kwargs["date"])
+        except ValueError:
+            raise exceptions.ValidationError({"date": ["Not a calendar date."]}) from None
+        if day > self.request.user.today():
+            raise exceptions.ValidationError({"date": ["This date is in the future."]})
+        return day
+
+    def get_object(self):
+        self.entry_date()
+        return super().get_object()
+
+    def update(self, request, *args, **kwargs):
+        day = self.entry_date()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry, created = records.journal_entry_put(user=request.user, day=day, data=serializer.validated_data)
+        body = self.get_serializer(entry).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ExportView(APIView):
+    """Everything stored about the user, as one JSON document."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(export_document(user=request.user, context={"request": request}))
