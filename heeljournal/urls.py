@@ -10,6 +10,7 @@ api = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),
+    path("", include("guidance.urls")),
 ]
 
 urlpatterns = [
