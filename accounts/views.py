@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
@@ -22,7 +22,7 @@ class TooManyAttempts(exceptions.Throttled):
 
 
 def client_address(request):
-    return SimpleRateThrottle().get_ident(request)
+    return BaseThrottle().get_ident(request)
 
 
 class RegisterView(APIView):

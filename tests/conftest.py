@@ -19,6 +19,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(db):
     from django.core.cache import cache
 
@@ -72,3 +77,15 @@ def other_api(other):
 @pytest.fixture
 def anon():
     return APIClient()
+
+
+def episode_body(**fields):
+    """A valid episode as the phone sends it."""
+    return {
+        "started_at": "2026-11-24T07:30:00+01:00",
+        "side": "left",
+        "locations": ["plantar"],
+        "sensations": ["numbness"],
+        "severity": 4,
+        **fields,
+    }

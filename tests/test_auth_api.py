@@ -1,0 +1,150 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import AccessToken
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def register(anon, **body):
+    return anon.post("/api/v1/auth/register/", {"email": "new@example.com", "password": PASSWORD, **body}, format="json")
+
+
+def sign_in(anon, email="owner@example.com", password=PASSWORD, **extra):
+    return anon.post("/api/v1/auth/token/", {"email": email, "password": password, **extra}, format="json")
+
+
+def test_it_registers_with_a_time_zone(anon):
+    response = register(anon, timezone="Asia/Tokyo")
+    assert response.status_code == 201
+    assert set(response.json()) == {"id", "email", "timezone"}
+    assert response.json()["timezone"] == "Asia/Tokyo"
+
+
+def test_it_defaults_the_time_zone_to_utc(anon):
+    assert register(anon).json()["timezone"] == "UTC"
+
+
+def test_it_rejects_a_taken_email_in_any_case(anon, owner):
+    response = register(anon, email="Owner@Example.com")
+    assert response.status_code == 400
+    assert "email" in response.json()
+
+
+@pytest.mark.parametrize("password", ["short", "password123", "12345678901234"])
+def test_it_rejects_a_weak_password(anon, password):
+    response = register(anon, password=password)
+    assert response.status_code == 400
+    assert "password" in response.json()
+
+
+def test_it_rejects_an_unknown_time_zone(anon):
+    response = register(anon, timezone="Mars/Olympus")
+    assert response.status_code == 400
+    assert "timezone" in response.json()
+
+
+def test_a_token_opens_the_api(anon, owner):
+    response = sign_in(anon, device_name="Pixel")
+    assert response.status_code == 200
+    assert set(response.json()) == {"token", "expiry"}
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    assert anon.get("/api/v1/me/").json()["email"] == "owner@example.com"
+
+
+def test_the_token_is_stored_only_as_a_digest(anon, owner):
+    secret = sign_in(anon).json()["token"]
+    stored = AccessToken.objects.get(device_name="")
+    assert secret not in stored.digest
+    assert not AccessToken.objects.filter(digest=secret).exists()
+
+
+def test_bad_credentials_answer_401(anon, owner):
+    assert sign_in(anon, password="wrong password").status_code == 401
+    assert sign_in(anon, email="nobody@example.com").status_code == 401
+
+
+def test_no_token_answers_401(anon):
+    assert anon.get("/api/v1/episodes/").status_code == 401
+    anon.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert anon.get("/api/v1/episodes/").status_code == 401
+
+
+@override_settings(LOGIN_FAILURES_PER_EMAIL=3)
+def test_failed_sign_ins_for_one_email_are_throttled_with_retry_after(anon, owner):
+    for _ in range(3):
+        assert sign_in(anon, password="wrong password").status_code == 401
+    response = sign_in(anon)  # even the right password waits
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 15 * 60
+    assert sign_in(anon, email="other@example.com", password="x").status_code == 401  # others are not blocked
+
+
+@override_settings(LOGIN_FAILURES_PER_ADDRESS=4, LOGIN_FAILURES_PER_EMAIL=100)
+def test_failed_sign_ins_from_one_address_are_throttled(anon, owner):
+    for n in range(4):
+        sign_in(anon, email=f"guess{n}@example.com", password="x")
+    assert sign_in(anon).status_code == 429
+
+
+@override_settings(LOGIN_FAILURES_PER_EMAIL=2)
+def test_the_throttle_lifts_when_its_window_ends(anon, owner):
+    sign_in(anon, password="wrong password")
+    sign_in(anon, password="wrong password")
+    assert sign_in(anon).status_code == 429
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        from django.core.cache import cache
+
+        cache.clear()  # the cache's own expiry does not follow the travelled clock
+        assert sign_in(anon).status_code == 200
+
+
+def test_logout_kills_only_the_token_used(anon, owner):
+    first, second = sign_in(anon).json()["token"], sign_in(anon).json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")
+    assert anon.post("/api/v1/auth/logout/").status_code == 204
+    assert anon.get("/api/v1/me/").status_code == 401
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {second}")
+    assert anon.get("/api/v1/me/").status_code == 200
+
+
+def test_logout_all_kills_every_token_of_the_user(anon, owner, other_api):
+    first, second = sign_in(anon).json()["token"], sign_in(anon).json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")
+    assert anon.post("/api/v1/auth/logout-all/").status_code == 204
+    for token in (first, second):
+        anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert anon.get("/api/v1/me/").status_code == 401
+    assert other_api.get("/api/v1/me/").status_code == 200
+
+
+def test_a_token_expires_after_disuse_and_use_keeps_it_alive(anon, owner):
+    token = sign_in(anon).json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    start = timezone.now()
+    for day in (20, 40):  # each use within 30 days pushes the end out
+        with time_machine.travel(start + timedelta(days=day)):
+            assert anon.get("/api/v1/me/").status_code == 200
+    with time_machine.travel(start + timedelta(days=71)):
+        assert anon.get("/api/v1/me/").status_code == 401
+
+
+def test_a_deactivated_user_is_signed_out(api, owner):
+    owner.is_active = False
+    owner.save()
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_malformed_json_is_a_400(anon):
+    response = anon.post("/api/v1/auth/token/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_make_user_helper_uses_the_real_registration(db):
+    user = make_user("helper@example.com")
+    assert user.check_password(PASSWORD)

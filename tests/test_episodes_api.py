@@ -1,0 +1,206 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import episode_body
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/episodes/"
+
+
+def post(api, **fields):
+    return api.post(URL, episode_body(**fields), format="json")
+
+
+def test_it_logs_an_episode_with_every_field(api):
+    footwear = api.post(
+        "/api/v1/footwear/",
+        {"name": "Runners", "kind": "athletic", "arch_support": "high", "cushioning": "medium"},
+        format="json",
+    ).json()
+    response = post(
+        api,
+        duration_minutes=30,
+        side="both",
+        locations=["whole_heel", "medial"],
+        sensations=["tingling", "burning"],
+        pain=3,
+        radiates_from_back=True,
+        footwear=footwear["id"],
+        notes="After a long shift",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["started_at"] == "2026-11-24T06:30:00Z"  # answers in UTC
+    assert body["locations"] == ["medial", "whole_heel"]
+    assert body["footwear"] == footwear["id"]
+    assert body["escalation"] is None
+    assert body["sudden_onset"] is False
+    assert {"id", "created_at", "updated_at"} <= set(body)
+
+
+def test_a_client_chosen_id_makes_a_retry_safe(api):
+    record_id = str(uuid.uuid4())
+    first = post(api, id=record_id)
+    retry = post(api, id=record_id)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json() == first.json()
+    assert len(api.get(URL).json()["results"]) == 1
+
+
+def test_the_same_id_with_another_body_is_a_conflict(api):
+    record_id = str(uuid.uuid4())
+    post(api, id=record_id)
+    assert post(api, id=record_id, severity=9).status_code == 409
+    assert api.get(f"{URL}{record_id}/").json()["severity"] == 4
+
+
+def test_another_users_id_is_a_conflict_not_a_takeover(api, other_api):
+    record_id = str(uuid.uuid4())
+    post(other_api, id=record_id)
+    assert post(api, id=record_id).status_code == 409
+    assert other_api.get(f"{URL}{record_id}/").status_code == 200
+
+
+def test_a_deleted_id_cannot_be_reused(api):
+    record_id = str(uuid.uuid4())
+    post(api, id=record_id)
+    api.delete(f"{URL}{record_id}/")
+    assert post(api, id=record_id).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("severity", 11),
+        ("severity", -1),
+        ("severity", "very"),
+        ("severity", None),
+        ("pain", 11),
+        ("duration_minutes", 0),
+        ("duration_minutes", 1441),
+        ("side", "middle"),
+        ("locations", []),
+        ("locations", ["toe"]),
+        ("locations", "plantar"),
+        ("sensations", []),
+        ("sensations", ["itching"]),
+        ("notes", "x" * 2001),
+        ("notes", "nul\x00byte"),
+        ("started_at", "2026-02-30T07:30:00+01:00"),
+        ("started_at", "yesterday"),
+        ("started_at", "2026-11-24T07:30:00"),
+        ("footwear", "not-a-uuid"),
+        ("footwear", str(uuid.uuid4())),
+        ("id", "not-a-uuid"),
+        ("sudden_onset", "perhaps"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(api, field, value):
+    response = post(api, **{field: value})
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("missing", ["started_at", "side", "locations", "sensations", "severity"])
+def test_required_fields_are_required(api, missing):
+    body = episode_body()
+    del body[missing]
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert missing in response.json()
+
+
+def test_a_start_more_than_five_minutes_ahead_is_refused(api):
+    soon = (timezone.now() + timedelta(minutes=4)).isoformat()
+    later = (timezone.now() + timedelta(minutes=6)).isoformat()
+    assert post(api, started_at=soon).status_code == 201
+    response = post(api, started_at=later)
+    assert response.status_code == 400
+    assert "started_at" in response.json()
+
+
+def test_another_users_footwear_is_a_400(api, other_api):
+    theirs = other_api.post(
+        "/api/v1/footwear/", {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"}, format="json"
+    ).json()
+    response = post(api, footwear=theirs["id"])
+    assert response.status_code == 400
+    assert "footwear" in response.json()
+
+
+def test_server_fields_cannot_be_written(api, other):
+    response = post(api, user=other.pk, escalation=str(uuid.uuid4()), created_at="2020-01-01T00:00:00Z")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["escalation"] is None
+    assert body["created_at"] != "2020-01-01T00:00:00Z"
+
+
+def test_a_patch_changes_only_what_it_names_and_keeps_the_id(api):
+    episode = post(api).json()
+    response = api.patch(f"{URL}{episode['id']}/", {"severity": 6, "id": str(uuid.uuid4())}, format="json")
+    assert response.status_code == 200
+    assert response.json()["severity"] == 6
+    assert response.json()["id"] == episode["id"]
+    assert response.json()["side"] == "left"
+    assert response.json()["updated_at"] >= episode["updated_at"]
+
+
+def test_delete_answers_204_and_the_episode_is_gone(api):
+    episode = post(api).json()
+    assert api.delete(f"{URL}{episode['id']}/").status_code == 204
+    assert api.get(f"{URL}{episode['id']}/").status_code == 404
+    assert api.get(URL).json()["results"] == []
+
+
+def test_the_list_is_newest_first_and_paginated(api):
+    start = timezone.now() - timedelta(days=10)
+    for day in range(7):
+        post(api, started_at=(start + timedelta(days=day)).isoformat(), severity=day)
+    page = api.get(URL, {"page_size": 5}).json()
+    assert set(page) == {"next", "previous", "results"}
+    assert [e["severity"] for e in page["results"]] == [6, 5, 4, 3, 2]
+    rest = api.get(page["next"]).json()
+    assert [e["severity"] for e in rest["results"]] == [1, 0]
+    assert rest["next"] is None
+
+
+def test_the_page_size_is_capped(api):
+    response = api.get(URL, {"page_size": 100000})
+    assert response.status_code == 200
+
+
+def test_from_and_to_are_the_users_local_dates(api):
+    # The owner lives in Paris: 23:30 UTC on the 23rd is already the 24th there.
+    post(api, started_at="2026-11-23T23:30:00+00:00", severity=1)
+    post(api, started_at="2026-11-24T22:30:00+00:00", severity=2)  # 23:30 on the 24th in Paris
+    post(api, started_at="2026-11-25T08:00:00+01:00", severity=3)
+    response = api.get(URL, {"from": "2026-11-24", "to": "2026-11-24"})
+    assert sorted(e["severity"] for e in response.json()["results"]) == [1, 2]
+
+
+@pytest.mark.parametrize("query", [{"from": "2026-13-01"}, {"to": "soon"}, {"from": "2026-11-25", "to": "2026-11-24"}])
+def test_bad_date_filters_are_a_400(api, query):
+    response = api.get(URL, query)
+    assert response.status_code == 400
+
+
+def test_a_list_costs_the_same_queries_for_5_or_50_episodes(api, django_assert_num_queries):
+    for _ in range(5):
+        post(api)
+    with django_assert_num_queries(2):  # the token with its user, the page
+        assert len(api.get(URL).json()["results"]) == 5
+    for _ in range(45):
+        post(api)
+    with django_assert_num_queries(2):
+        assert len(api.get(URL).json()["results"]) == 50
+
+
+def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the token with its user, the insert
+        assert post(api).status_code == 201
+    with django_assert_num_queries(4):  # a client id adds a savepoint around the insert
+        assert post(api, id=str(uuid.uuid4())).status_code == 201

@@ -1,0 +1,38 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/footwear/"
+SHOE = {"name": "Trail runners", "kind": "athletic", "arch_support": "high", "cushioning": "medium"}
+
+
+def test_it_keeps_footwear_with_defaults(api):
+    response = api.post(URL, SHOE, format="json")
+    assert response.status_code == 201
+    assert response.json()["orthotic_insert"] is False
+    assert response.json()["retired"] is False
+
+
+@pytest.mark.parametrize(
+    "field, value", [("name", ""), ("name", "x" * 101), ("kind", "clog"), ("arch_support", "extreme"), ("cushioning", 3)]
+)
+def test_bad_footwear_is_a_400_naming_the_field(api, field, value):
+    response = api.post(URL, {**SHOE, field: value}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_retiring_a_shoe_is_a_patch(api):
+    shoe = api.post(URL, SHOE, format="json").json()
+    response = api.patch(f"{URL}{shoe['id']}/", {"retired": True}, format="json")
+    assert response.json()["retired"] is True
+
+
+def test_an_episode_keeps_its_footwear_after_the_shoe_is_deleted(api):
+    from tests.conftest import episode_body
+
+    shoe = api.post(URL, SHOE, format="json").json()
+    episode = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json").json()
+    api.delete(f"{URL}{shoe['id']}/")
+    assert api.get(f"/api/v1/episodes/{episode['id']}/").json()["footwear"] == shoe["id"]
+    response = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json")
+    assert response.status_code == 400  # a deleted shoe cannot be chosen for a new episode

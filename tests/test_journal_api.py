@@ -1,0 +1,60 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/journal/"
+
+
+def test_put_creates_then_replaces_the_days_entry(api):
+    created = api.put(f"{URL}2026-11-24/", {"overall": 3, "relief_measures": ["rest"], "notes": "Long day"}, format="json")
+    assert created.status_code == 201
+    assert created.json()["date"] == "2026-11-24"
+    replaced = api.put(f"{URL}2026-11-24/", {"relief_measures": ["cold_pack", "stretching"]}, format="json")
+    assert replaced.status_code == 200
+    body = replaced.json()
+    assert body["id"] == created.json()["id"]
+    assert (body["overall"], body["notes"]) == (None, "")  # replaced, not merged
+    assert body["relief_measures"] == ["cold_pack", "stretching"]
+    assert api.get(f"{URL}2026-11-24/").json() == body
+
+
+def test_one_entry_per_date_in_the_list_newest_first(api):
+    for day in ("2026-11-20", "2026-11-22", "2026-11-21", "2026-11-22"):
+        api.put(f"{URL}{day}/", {"overall": 2}, format="json")
+    assert [e["date"] for e in api.get(URL).json()["results"]] == ["2026-11-22", "2026-11-21", "2026-11-20"]
+
+
+def test_a_deleted_day_can_be_written_again(api):
+    api.put(f"{URL}2026-11-24/", {"overall": 3}, format="json")
+    assert api.delete(f"{URL}2026-11-24/").status_code == 204
+    assert api.get(f"{URL}2026-11-24/").status_code == 404
+    assert api.put(f"{URL}2026-11-24/", {"overall": 5}, format="json").json()["overall"] == 5
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01"])
+def test_an_impossible_date_is_a_400(api, day):
+    response = api.put(f"{URL}{day}/", {"overall": 3}, format="json")
+    assert response.status_code == 400
+    assert "date" in response.json()
+
+
+def test_a_future_date_is_a_400(api):
+    tomorrow = (timezone.now() + timedelta(days=2)).date().isoformat()
+    assert api.put(f"{URL}{tomorrow}/", {}, format="json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "field, value", [("overall", 11), ("relief_measures", ["massage"]), ("relief_measures", "rest"), ("notes", "x" * 5001)]
+)
+def test_bad_entries_are_a_400_naming_the_field(api, field, value):
+    response = api.put(f"{URL}2026-11-24/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_journal_has_no_post_or_patch(api):
+    assert api.post(URL, {}, format="json").status_code == 405
+    api.put(f"{URL}2026-11-24/", {}, format="json")
+    assert api.patch(f"{URL}2026-11-24/", {}, format="json").status_code == 405

@@ -1,0 +1,104 @@
+import pytest
+
+from accounts.models import User
+from tracking.models import Episode
+from tests.conftest import episode_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_me_shows_the_profile(api):
+    body = api.get("/api/v1/me/").json()
+    assert body == {
+        "id": body["id"],
+        "email": "owner@example.com",
+        "timezone": "Europe/Paris",
+        "email_alerts": True,
+        "push_alerts": True,
+        "reminder_time": None,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,
+    }
+
+
+def test_me_patch_sets_preferences_as_local_times(api):
+    response = api.patch(
+        "/api/v1/me/",
+        {"push_alerts": False, "reminder_time": "20:30", "quiet_hours_start": "22:00", "quiet_hours_end": "07:00"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["reminder_time"] == "20:30"
+    assert response.json()["quiet_hours_end"] == "07:00"
+    assert api.get("/api/v1/me/").json()["push_alerts"] is False
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"reminder_time": "25:00"}, "reminder_time"),
+        ({"quiet_hours_start": "22:00"}, "quiet_hours_end"),
+        ({"email_alerts": "sometimes"}, "email_alerts"),
+    ],
+)
+def test_bad_preferences_are_a_400(api, body, field):
+    response = api.patch("/api/v1/me/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_email_and_id_cannot_be_changed(api, owner):
+    api.patch("/api/v1/me/", {"email": "thief@example.com", "id": 999}, format="json")
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+
+
+def test_a_time_zone_change_moves_episodes_to_their_new_local_dates(api):
+    api.post("/api/v1/episodes/", episode_body(started_at="2026-11-24T23:30:00+00:00"), format="json")
+    assert api.get("/api/v1/episodes/", {"from": "2026-11-25"}).json()["results"] != []  # Paris: the 25th
+    api.patch("/api/v1/me/", {"timezone": "America/New_York"}, format="json")
+    assert api.get("/api/v1/episodes/", {"from": "2026-11-25"}).json()["results"] == []  # New York: the 24th
+
+
+def test_delete_me_erases_the_account_and_every_record(api, owner, other_api):
+    api.post("/api/v1/episodes/", episode_body(), format="json")
+    deleted = api.post("/api/v1/episodes/", episode_body(), format="json").json()
+    api.delete(f"/api/v1/episodes/{deleted['id']}/")
+    other_api.post("/api/v1/episodes/", episode_body(), format="json")
+    assert api.delete("/api/v1/me/").status_code == 204
+    assert not User.objects.filter(email="owner@example.com").exists()
+    assert Episode.with_tombstones.count() == 1  # only the other user's
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_the_export_holds_everything(api):
+    api.post("/api/v1/episodes/", episode_body(notes="left heel"), format="json")
+    api.put("/api/v1/journal/2026-11-24/", {"overall": 4}, format="json")
+    api.post("/api/v1/devices/", {"platform": "ios", "token": "fcm-token-1"}, format="json")
+    document = api.get("/api/v1/me/export/").json()
+    assert document["account"]["email"] == "owner@example.com"
+    assert document["episodes"][0]["notes"] == "left heel"
+    assert document["journal"][0]["overall"] == 4
+    assert document["devices"][0]["platform"] == "ios"
+    assert {"footwear", "activities"} <= set(document)
+
+
+def test_devices_register_once_per_token(api, other_api):
+    first = api.post("/api/v1/devices/", {"platform": "android", "token": "fcm-abc"}, format="json")
+    again = api.post("/api/v1/devices/", {"platform": "android", "token": "fcm-abc"}, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    # The phone changed hands: the token now belongs to whoever registered it last.
+    assert other_api.post("/api/v1/devices/", {"platform": "android", "token": "fcm-abc"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("body", [{"platform": "windows", "token": "x"}, {"platform": "ios", "token": ""}, {"platform": "ios"}])
+def test_bad_devices_are_a_400(api, body):
+    assert api.post("/api/v1/devices/", body, format="json").status_code == 400
+
+
+def test_a_device_can_be_removed(api):
+    device = api.post("/api/v1/devices/", {"platform": "ios", "token": "t1"}, format="json").json()
+    assert api.delete(f"/api/v1/devices/{device['id']}/").status_code == 204
+    assert api.delete(f"/api/v1/devices/{device['id']}/").status_code == 404

@@ -1,0 +1,58 @@
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_PATHS = [
+    "/api/v1/auth/register/",
+    "/api/v1/auth/token/",
+    "/api/v1/auth/logout/",
+    "/api/v1/auth/logout-all/",
+    "/api/v1/me/",
+    "/api/v1/me/export/",
+    "/api/v1/devices/",
+    "/api/v1/devices/{id}/",
+    "/api/v1/footwear/",
+    "/api/v1/footwear/{id}/",
+    "/api/v1/episodes/",
+    "/api/v1/episodes/{id}/",
+    "/api/v1/activities/",
+    "/api/v1/activities/{id}/",
+    "/api/v1/journal/",
+    "/api/v1/journal/{date}/",
+    "/api/v1/health/",
+]
+
+
+def test_health_reports_database_and_broker(anon):
+    response = anon.get("/api/v1/health/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_health_names_a_broker_that_is_down(anon, monkeypatch):
+    from heeljournal.celery import app
+
+    monkeypatch.setitem(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")  # nothing listens there
+    response = anon.get("/api/v1/health/")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "broker": "down"}
+
+
+def test_the_openapi_document_is_valid_with_no_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_every_contract_path_is_in_the_openapi_document(anon):
+    paths = anon.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    assert set(CONTRACT_PATHS) <= set(paths)
+
+
+def test_the_docs_page_needs_no_cdn(anon):
+    page = anon.get("/api/v1/docs/").content.decode()
+    assert "swagger" in page.lower()
+    assert "cdn" not in page.lower()
+
+
+def test_migrations_match_the_models():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

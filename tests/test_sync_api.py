@@ -1,0 +1,75 @@
+"""A phone pulls what changed since its last sync, deletions included."""
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.conftest import episode_body
+
+pytestmark = pytest.mark.django_db
+
+SHOE = {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"}
+CREATES = {
+    "/api/v1/episodes/": lambda api: api.post("/api/v1/episodes/", episode_body(), format="json").json()["id"],
+    "/api/v1/footwear/": lambda api: api.post("/api/v1/footwear/", SHOE, format="json").json()["id"],
+    "/api/v1/activities/": lambda api: api.post(
+        "/api/v1/activities/", {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 5, "kind": "other"}, format="json"
+    ).json()["id"],
+}
+
+
+@pytest.mark.parametrize("url", CREATES)
+def test_changes_since_come_oldest_first_with_tombstones(api, url):
+    with time_machine.travel("2026-11-25T08:00:00Z", tick=False):
+        old = CREATES[url](api)
+    with time_machine.travel("2026-11-25T09:00:00Z", tick=False):
+        kept = CREATES[url](api)
+    with time_machine.travel("2026-11-25T10:00:00Z", tick=False):
+        gone = CREATES[url](api)
+        api.delete(f"{url}{gone}/")
+    response = api.get(url, {"updated_since": "2026-11-25T08:30:00Z"})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [kept, gone]
+    assert results[1] == {"id": gone, "deleted": True, "updated_at": "2026-11-25T10:00:00Z"}
+    assert old not in [r["id"] for r in results]
+
+
+def test_an_unencoded_plus_in_the_offset_is_understood(api):
+    CREATES["/api/v1/episodes/"](api)
+    response = api.get("/api/v1/episodes/?updated_since=2000-01-01T00:00:00+01:00")
+    assert len(response.json()["results"]) == 1
+
+
+def test_journal_sync_includes_deleted_days(api):
+    api.put("/api/v1/journal/2026-11-24/", {"overall": 2}, format="json")
+    entry = api.put("/api/v1/journal/2026-11-23/", {"overall": 2}, format="json").json()
+    api.delete("/api/v1/journal/2026-11-23/")
+    results = api.get("/api/v1/journal/", {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"]
+    assert {"id": entry["id"], "deleted": True}.items() <= results[-1].items()
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-11-25", "2026-11-25T08:00:00"])
+def test_a_bad_updated_since_is_a_400(api, value):
+    response = api.get("/api/v1/episodes/", {"updated_since": value})
+    assert response.status_code == 400
+    assert "updated_since" in response.json()
+
+
+def test_sync_pages_follow_next_links(api):
+    for _ in range(5):
+        CREATES["/api/v1/episodes/"](api)
+    first = api.get("/api/v1/episodes/", {"updated_since": "2000-01-01T00:00:00Z", "page_size": 3}).json()
+    second = api.get(first["next"]).json()
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert len(set(ids)) == 5
+    assert second["next"] is None
+
+
+def test_others_changes_never_appear(api, other_api):
+    CREATES["/api/v1/episodes/"](other_api)
+    assert api.get("/api/v1/episodes/", {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"] == []
+
+
+def test_now_is_a_valid_since(api):
+    assert api.get("/api/v1/episodes/", {"updated_since": timezone.now().isoformat()}).status_code == 200
