@@ -30,6 +30,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone name")
     email_alerts = models.BooleanField(default=True)
     push_alerts = models.BooleanField(default=True)
+    email_deliverable = models.BooleanField(default=True, help_text="Off once the address bounced")
     reminder_time = models.TimeField(null=True, blank=True, help_text="Local time of the daily reminder")
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)

@@ -92,6 +92,11 @@ class EscalationReason(models.TextChoices):
     BOWEL_BLADDER = "bowel_bladder", "Bowel or bladder change"
 
 
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PUSH = "push", "Push"
+
+
 class GuidanceCategory(models.TextChoices):
     HOME_RELIEF = "home_relief", "Home relief"
     RED_FLAGS = "red_flags", "Red flags"

@@ -128,7 +128,11 @@ SPECTACULAR_SETTINGS = {
     # The docs page works offline: Swagger UI is served from this checkout, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"SupportLevelEnum": "heeljournal.enums.SupportLevel"},
+    "ENUM_NAME_OVERRIDES": {
+        "SupportLevelEnum": "heeljournal.enums.SupportLevel",
+        "FootwearKindEnum": "heeljournal.enums.FootwearKind",
+        "ActivityKindEnum": "heeljournal.enums.ActivityKind",
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------------
@@ -163,6 +167,20 @@ ESCALATION_CLOSE_AFTER_DAYS = env.int("ESCALATION_CLOSE_AFTER_DAYS", default=14)
 RESEND_EVERY_DAYS = env.int("RESEND_EVERY_DAYS", default=7)
 RESEND_MAX_TIMES = env.int("RESEND_MAX_TIMES", default=3)
 
+# Insights compare a footwear or activity only with this many tracked days with and without it.
+INSIGHT_MIN_DAYS = env.int("INSIGHT_MIN_DAYS", default=3)
+
+# --- Alert delivery ------------------------------------------------------------------------
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+# A claim older than this means its sender died mid-send (every send times out well before).
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+# A change to a user's episodes is evaluated this long after it, so a burst is evaluated once.
+TREND_DEBOUNCE_SECONDS = env.int("TREND_DEBOUNCE_SECONDS", default=5)
+TREND_SWEEP_BATCH_SIZE = env.int("TREND_SWEEP_BATCH_SIZE", default=500)
+# Deleted records stay as tombstones this long so that every phone learns of the deletion.
+SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=90)
+
 # --- Celery ----------------------------------------------------------------------------------
 # Without a broker server, kombu's file-system transport: its in and out folders are one.
 BROKER_DIR = VAR_DIR / "broker"
@@ -194,6 +212,14 @@ CELERY_TIMEZONE = "UTC"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HeelJournal <alerts@heeljournal.invalid>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Push through FCM HTTP v1 (iOS too). Without a service-account file, pushes are only logged.
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")
+FCM_ENDPOINT = env.str("FCM_ENDPOINT", default="https://fcm.googleapis.com")
+PUSH_TIMEOUT_SECONDS = env.int("PUSH_TIMEOUT_SECONDS", default=10)
+# Where an alert's "read more" links point: the app's guidance pages.
+GUIDANCE_LINK_BASE = env.str("GUIDANCE_LINK_BASE", default="heeljournal://guidance/")
 
 LOGGING = {
     "version": 1,

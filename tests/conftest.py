@@ -89,3 +89,28 @@ def episode_body(**fields):
         "severity": 4,
         **fields,
     }
+
+
+@pytest.fixture
+def fcm(settings, tmp_path):
+    """Push through a fake FCM server on 127.0.0.1, reached over HTTP like the real one."""
+    from tests.fakes import FakeFcm
+    from tracking import transports
+
+    fake = FakeFcm()
+    settings.FCM_CREDENTIALS_FILE = str(fake.service_account(tmp_path / "service-account.json"))
+    settings.FCM_PROJECT_ID = "heeljournal-test"
+    settings.FCM_ENDPOINT = fake.url
+    transports._fcm_credentials.cache_clear()
+    yield fake
+    transports._fcm_credentials.cache_clear()
+    fake.close()
+
+
+@pytest.fixture
+def phone(owner):
+    """The owner's registered phone."""
+    from accounts.users import device_register
+
+    device, _ = device_register(user=owner, platform="android", token="owner-phone-token")
+    return device

@@ -7,7 +7,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from heeljournal.enums import ActivityKind, FootwearKind, Side, SupportLevel
+from heeljournal.enums import (
+    ActivityKind,
+    Channel,
+    EscalationLevel,
+    EscalationReason,
+    FootwearKind,
+    Side,
+    SupportLevel,
+)
 
 
 class LiveRecordManager(models.Manager):
@@ -79,6 +87,10 @@ class Episode(UserRecord):
     bowel_bladder_change = models.BooleanField(default=False)
     footwear = models.ForeignKey(Footwear, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(max_length=2000, blank=True)
+    # The red-flag escalation this episode raised at once, if any.
+    escalation = models.ForeignKey(
+        "Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta(UserRecord.Meta):
         indexes = [
@@ -138,3 +150,126 @@ class JournalEntry(UserRecord):
 
     def __str__(self):
         return f"Journal for {self.date}"
+
+
+class Escalation(models.Model):
+    """A "seek care" alert: at most one open per user and reason, updated while its rule holds."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="escalations")
+    reason = models.CharField(max_length=30, choices=EscalationReason.choices)
+    level = models.CharField(max_length=20, choices=EscalationLevel.choices)
+    title = models.CharField(max_length=200)
+    message = models.TextField()
+    guidance = models.JSONField(default=list)  # guidance article slugs
+    evidence = models.JSONField(default=dict)  # the days, figures and thresholds behind the decision
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_held_on = models.DateField()  # the user's last local date on which the rule held
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)  # alerts sent so far: the first, then re-sends
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "reason"], condition=models.Q(closed_at__isnull=True), name="one_open_escalation_per_reason"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="escalation_list")]  # escalations/ list
+
+    def __str__(self):
+        return f"{self.get_level_display()}: {self.get_reason_display()}"
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+    @property
+    def state(self):
+        if self.acknowledged_at:
+            return "acknowledged"
+        return "open" if self.closed_at is None else "closed"
+
+
+class EscalationEvent(models.Model):
+    """One change of an escalation's state, for the clinician: what, from, to, why."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    what = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    why = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.what} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """The outbox: one row per (escalation, send, channel[, device]), delivered at most once.
+
+    A worker claims a row by setting `claimed_at` where it was null; only the one that
+    changed the row sends, so retries and concurrent workers never send twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Not needed any more"
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="notifications")
+    send_number = models.PositiveSmallIntegerField()  # 1 for the first alert, then each re-send
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    device = models.ForeignKey("accounts.Device", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    not_before = models.DateTimeField(default=timezone.now)  # quiet hours push this out
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "send_number"], condition=models.Q(channel="email"), name="one_email_per_send"
+            ),
+            models.UniqueConstraint(
+                fields=["escalation", "send_number", "device"],
+                condition=models.Q(channel="push"),
+                name="one_push_per_device_per_send",
+            ),
+        ]
+        # the outbox sweep: pending rows that are due
+        indexes = [models.Index(fields=["status", "not_before"], name="notification_due")]
+
+    def __str__(self):
+        return f"{self.channel} #{self.send_number} for {self.escalation}"
+
+
+class TrendCheck(models.Model):
+    """When a user's trend rules must run next: soon after a change, or at their next local midnight."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)  # the sweep's claim: due_at <= now
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Trend check for user {self.user_id}"
+
+
+class ReminderSent(models.Model):
+    """A daily logging reminder went out for this local date: never twice a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="one_reminder_per_day")]

@@ -1,9 +1,14 @@
 """The one writer of a user's records: safe retries, tombstones, local dates."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tracking.models import Activity, Episode, JournalEntry
+from tracking.escalations import red_flags_raise
+from tracking.evaluation import trend_check_schedule
+from tracking.models import Activity, Episode, Footwear, JournalEntry
 
 
 class RecordConflict(Exception):
@@ -43,6 +48,31 @@ def record_create(*, model, user, data, record_id=None):
         return existing, False
 
 
+def episode_log(*, user, data, record_id=None):
+    """Log an episode: its red flags are escalated in the same transaction, before the
+    answer leaves; the trend rules run a few seconds later in a worker."""
+    with transaction.atomic():
+        episode, created = record_create(model=Episode, user=user, data=data, record_id=record_id)
+        if created:
+            red_flags_raise(episode=episode, now=timezone.now())
+            trend_check_schedule(user=user)
+    return episode, created
+
+
+def episode_update(*, episode, data):
+    with transaction.atomic():
+        record_update(record=episode, data=data)
+        red_flags_raise(episode=episode, now=timezone.now())
+        trend_check_schedule(user=episode.user)
+    return episode
+
+
+def episode_delete(*, episode):
+    with transaction.atomic():
+        record_delete(record=episode)
+        trend_check_schedule(user=episode.user)
+
+
 def record_update(*, record, data):
     for name, value in data.items():
         setattr(record, name, value)
@@ -69,3 +99,10 @@ def journal_entry_put(*, user, day, data):
     """Create or replace the journal entry of a day; a deleted one comes back to life."""
     fields = {"overall": None, "relief_measures": [], "notes": "", **data, "deleted_at": None}
     return JournalEntry.with_tombstones.update_or_create(user=user, date=day, defaults=fields)
+
+
+def tombstones_purge(*, now):
+    """Forget deletions older than SYNC_TOMBSTONE_DAYS; a phone that old syncs afresh."""
+    cutoff = now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS)
+    for model in (Footwear, Episode, Activity, JournalEntry):
+        model.with_tombstones.filter(deleted_at__lt=cutoff).delete()

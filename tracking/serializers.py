@@ -6,8 +6,8 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from heeljournal.enums import HeelLocation, ReliefMeasure, Sensation
-from tracking.models import Activity, Episode, Footwear, JournalEntry
+from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation
+from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -48,6 +48,16 @@ class ChoiceListField(serializers.ListField):
         return [value for value in self.ordered if value in chosen]
 
 
+class EscalationSerializer(serializers.ModelSerializer):
+    guidance = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Guidance article slugs")
+    evidence = serializers.DictField(read_only=True, help_text="The days and figures behind the decision")
+
+    class Meta:
+        model = Escalation
+        fields = ("id", "level", "reason", "title", "message", "guidance", "evidence", "created_at", "acknowledged_at")
+        read_only_fields = fields
+
+
 class OwnFootwearField(serializers.PrimaryKeyRelatedField):
     """A footwear id of the user's own; anyone else's reads as unknown."""
 
@@ -83,7 +93,7 @@ class EpisodeSerializer(RecordSerializer):
     locations = ChoiceListField(HeelLocation.choices, allow_empty=False)
     sensations = ChoiceListField(Sensation.choices, allow_empty=False)
     footwear = OwnFootwearField(allow_null=True, required=False)
-    escalation = serializers.SerializerMethodField()
+    escalation = EscalationSerializer(read_only=True, allow_null=True)
 
     class Meta(RecordSerializer.Meta):
         model = Episode
@@ -110,10 +120,6 @@ class EpisodeSerializer(RecordSerializer):
             "notes": {"max_length": 2000},
         }
 
-    @extend_schema_field(serializers.UUIDField(allow_null=True))
-    def get_escalation(self, episode):
-        return None  # the escalation engine fills this in
-
 
 class ActivitySerializer(RecordSerializer):
     started_at = NotInFutureDateTimeField()
@@ -137,3 +143,39 @@ class JournalEntrySerializer(RecordSerializer):
         fields = RecordSerializer.Meta.fields + ("date", "overall", "relief_measures", "notes")
         read_only_fields = RecordSerializer.Meta.read_only_fields + ("date",)
         extra_kwargs = {"overall": {"min_value": 0, "max_value": 10}, "notes": {"max_length": 5000}}
+
+
+class InsightsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=7, max_value=365, default=30)
+
+
+class InsightDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    episodes = serializers.IntegerField()
+    max_severity = serializers.IntegerField(allow_null=True)
+    mean_severity = serializers.FloatField(allow_null=True)
+    max_pain = serializers.IntegerField(allow_null=True)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    days_with = serializers.IntegerField()
+    days_without = serializers.IntegerField()
+    mean_severity_with = serializers.FloatField()
+    mean_severity_without = serializers.FloatField()
+    difference = serializers.FloatField(help_text="Mean daily severity with, minus without")
+
+
+class FootwearComparisonSerializer(ComparisonSerializer):
+    footwear = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class ActivityComparisonSerializer(ComparisonSerializer):
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+
+
+class InsightsSerializer(serializers.Serializer):
+    days = InsightDaySerializer(many=True)
+    footwear = FootwearComparisonSerializer(many=True)
+    activities = ActivityComparisonSerializer(many=True)
+    status = serializers.CharField(help_text='The most pressing open escalation level, or "ok"')

@@ -1,17 +1,29 @@
-from datetime import date
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from heeljournal.api import NewestFirstPagination
-from tracking import records
+from tracking import escalations, records, selectors
 from tracking.exports import export_document
-from tracking.models import Activity, Episode, Footwear, JournalEntry
-from tracking.serializers import ActivitySerializer, EpisodeSerializer, FootwearSerializer, JournalEntrySerializer
+from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
+from tracking.serializers import (
+    ActivitySerializer,
+    EpisodeSerializer,
+    EscalationSerializer,
+    FootwearSerializer,
+    InsightsQuerySerializer,
+    InsightsSerializer,
+    JournalEntrySerializer,
+)
 
 
 class Conflict(exceptions.APIException):
@@ -121,6 +133,20 @@ class EpisodeViewSet(UserRecordViewSet):
     serializer_class = EpisodeSerializer
     list_ordering = "-started_at"
 
+    def get_queryset(self):
+        return super().get_queryset().select_related("escalation")
+
+    def record_create(self, *, record_id, data):
+        return records.episode_log(user=self.request.user, data=data, record_id=record_id)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("id", None)
+        serializer.instance = records.episode_update(episode=serializer.instance, data=data)
+
+    def perform_destroy(self, instance):
+        records.episode_delete(episode=instance)
+
     def filter_list(self, queryset):
         first, last = query_date(self.request, "from"), query_date(self.request, "to")
         if first and last and first > last:
@@ -176,3 +202,45 @@ class ExportView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(export_document(user=request.user, context={"request": request}))
+
+
+class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The user's "seek care" alerts, newest first, open and past."""
+
+    serializer_class = EscalationSerializer
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Escalation.objects.none()
+        return Escalation.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        escalation = escalations.escalation_acknowledge(escalation=self.get_object(), now=timezone.now())
+        return Response(EscalationSerializer(escalation).data)
+
+
+class InsightsView(APIView):
+    """The daily series, and which footwear and activities go with worse days."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="How many days back, 7 to 365 (30)")],
+        responses={200: InsightsSerializer},
+    )
+    def get(self, request):
+        query = InsightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        last = request.user.today()
+        first = last - timedelta(days=query.validated_data["days"] - 1)
+        footwear, activities = selectors.worse_day_context(
+            user=request.user, first=first, last=last, min_days=settings.INSIGHT_MIN_DAYS
+        )
+        body = {
+            "days": selectors.daily_figures(user=request.user, first=first, last=last),
+            "footwear": footwear,
+            "activities": activities,
+            "status": selectors.alert_status(user=request.user),
+        }
+        return Response(InsightsSerializer(body).data)

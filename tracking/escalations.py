@@ -1,0 +1,203 @@
+"""The one writer of escalations: open, refresh, re-send, acknowledge, close.
+
+Every state change is a conditional write (an insert guarded by the one-open-per-reason
+constraint, or an UPDATE ... WHERE on the state it expects), so two workers evaluating the
+same user at once cannot open, re-send or close anything twice.
+"""
+
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from guidance.models import NOT_A_PROFESSIONAL
+from heeljournal.enums import EscalationLevel, EscalationReason
+from tracking import notifications
+from tracking.models import Episode, Escalation, EscalationEvent
+from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
+
+WORDING_FILE = Path(__file__).parent / "content" / "escalations.yaml"
+
+
+@cache
+def _wording():
+    return yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
+
+
+def alert_text(finding):
+    """Title, message and guidance slugs of a finding, in the user's terms."""
+    words = _wording()[finding.reason]
+    message = words["message"].format_map(finding.evidence)
+    return words["title"], f"{message}\n\n{NOT_A_PROFESSIONAL}", list(words["guidance"])
+
+
+def rank(level):
+    return EscalationLevel(level).rank
+
+
+def _record(escalation, what, from_state, why, now):
+    EscalationEvent.objects.create(
+        escalation=escalation, at=now, what=what, from_state=from_state, to_state=escalation.state, why=why
+    )
+
+
+def escalation_open(*, user, finding, today, now):
+    """Open an escalation and plan its first alert; None if one is already open (a race lost)."""
+    title, message, guidance = alert_text(finding)
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                user=user,
+                reason=finding.reason,
+                level=finding.level,
+                title=title,
+                message=message,
+                guidance=guidance,
+                evidence=finding.evidence,
+                created_at=now,
+                last_held_on=today,
+            )
+    except IntegrityError:
+        return None
+    _record(escalation, "opened", "", f"{EscalationReason(finding.reason).label}: {finding.evidence}", now)
+    if finding.level != EscalationLevel.INFO:
+        _plan_send(escalation, now)
+    return escalation
+
+
+def _plan_send(escalation, now):
+    Escalation.objects.filter(pk=escalation.pk).update(sends=F("sends") + 1, last_sent_at=now)
+    escalation.sends += 1
+    escalation.last_sent_at = now
+    notifications.notifications_plan(escalation=escalation, send_number=escalation.sends, now=now)
+
+
+def escalation_refresh(escalation, finding, today):
+    """The rule still holds: newer figures and the day it held. True when something changed."""
+    title, message, _guidance = alert_text(finding)
+    changed = (escalation.evidence, escalation.message, escalation.last_held_on) != (finding.evidence, message, today)
+    escalation.evidence, escalation.title, escalation.message = finding.evidence, title, message
+    escalation.last_held_on = max(escalation.last_held_on, today)
+    return changed
+
+
+def escalation_close(*, escalation, why, now, what="closed"):
+    closed = Escalation.objects.filter(pk=escalation.pk, closed_at__isnull=True).update(closed_at=now)
+    if closed:
+        escalation.closed_at = now
+        _record(escalation, what, "open", why, now)
+        notifications.notifications_cancel(escalation=escalation, why=why)
+    return bool(closed)
+
+
+def escalation_acknowledge(*, escalation, now):
+    """The user has read it: it closes, and alerts not yet sent are dropped."""
+    with transaction.atomic():
+        acknowledged = Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, closed_at=Coalesce("closed_at", Value(now))
+        )
+        if acknowledged:
+            from_state = escalation.state
+            escalation.refresh_from_db()
+            _record(escalation, "acknowledged", from_state, "The user acknowledged it.", now)
+            notifications.notifications_cancel(escalation=escalation, why="acknowledged before it was sent")
+    return escalation
+
+
+def resend_is_due(escalation, now):
+    """An unacknowledged "book a visit" is re-sent every RESEND_EVERY_DAYS, RESEND_MAX_TIMES at most."""
+    return (
+        escalation.level == EscalationLevel.SEE_CLINICIAN
+        and escalation.acknowledged_at is None
+        and 1 <= escalation.sends <= settings.RESEND_MAX_TIMES
+        and escalation.last_sent_at is not None
+        and now - escalation.last_sent_at >= timedelta(days=settings.RESEND_EVERY_DAYS)
+    )
+
+
+def escalation_resend(*, escalation, now):
+    resent = Escalation.objects.filter(pk=escalation.pk, sends=escalation.sends, acknowledged_at__isnull=True).update(
+        sends=F("sends") + 1, last_sent_at=now
+    )
+    if resent:
+        escalation.sends += 1
+        escalation.last_sent_at = now
+        _record(escalation, "resent", "open", f"Still holds, unacknowledged: re-send {escalation.sends - 1}.", now)
+        notifications.notifications_plan(escalation=escalation, send_number=escalation.sends, now=now)
+    return bool(resent)
+
+
+def trends_apply(*, user, days, today, now, escalations, rules):
+    """Bring one user's escalations in line with what their log shows on `today`.
+
+    `escalations` are the user's open ones and those acknowledged within the quiet period.
+    Returns (changes, refreshed): what happened, in words, and the open escalations whose
+    figures changed, for the caller to save in bulk.
+    """
+    findings = {finding.reason: finding for finding in trend_findings(days, today=today, rules=rules)}
+    red_flag_days = red_flag_last_days(days, today=today)
+    open_now = {e.reason: e for e in escalations if e.closed_at is None}
+    quiet_period = timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
+    # After an acknowledgement the same alert waits out a quiet period before it may return.
+    resting = {e.reason for e in escalations if e.acknowledged_at and now - e.acknowledged_at < quiet_period}
+    changes, refreshed = [], []
+    for reason in EscalationReason:
+        current, finding = open_now.get(reason), findings.get(reason)
+        if reason in RED_FLAG_REASONS:  # opened by the request that logged them; only kept or closed here
+            held = red_flag_days.get(reason)
+            if current and held and held > current.last_held_on:
+                current.last_held_on = held
+                refreshed.append(current)
+        elif finding:
+            if current and rank(finding.level) > rank(current.level):
+                escalation_close(escalation=current, what="superseded", why=f"Now {finding.level}.", now=now)
+                current = None
+            if current is None:
+                if reason not in resting and escalation_open(user=user, finding=finding, today=today, now=now):
+                    changes.append(f"opened {reason} ({finding.level})")
+                continue
+            if escalation_refresh(current, finding, today):
+                refreshed.append(current)
+            if resend_is_due(current, now) and escalation_resend(escalation=current, now=now):
+                changes.append(f"re-sent {reason}")
+            continue
+        if current and (today - current.last_held_on).days >= settings.ESCALATION_CLOSE_AFTER_DAYS:
+            why = f"The rule has not held since {current.last_held_on}."
+            if escalation_close(escalation=current, why=why, now=now):
+                changes.append(f"closed {reason}")
+    return changes, refreshed
+
+
+def red_flags_raise(*, episode, now):
+    """Escalate an episode's red flags at once, in the caller's transaction.
+
+    Returns the most pressing escalation it opened or joined, or None.
+    """
+    findings = red_flag_findings(
+        sudden_onset=episode.sudden_onset,
+        foot_weakness=episode.foot_weakness,
+        bowel_bladder_change=episode.bowel_bladder_change,
+        severity=episode.severity,
+        rules=Rules.from_settings(),
+    )
+    user, raised = episode.user, []
+    for finding in findings:
+        evidence = {**finding.evidence, "episode": str(episode.id), "started_at": episode.started_at.isoformat()}
+        finding = type(finding)(finding.reason, finding.level, evidence)
+        escalation = escalation_open(user=user, finding=finding, today=episode.local_date, now=now)
+        if escalation is None:  # already open: this episode joins it, no second alert
+            escalation = Escalation.objects.get(user=user, reason=finding.reason, closed_at__isnull=True)
+            escalation.last_held_on = max(escalation.last_held_on, episode.local_date)
+            escalation.save(update_fields=["last_held_on", "updated_at"])
+        raised.append(escalation)
+    if not raised:
+        return None
+    top = max(raised, key=lambda escalation: rank(escalation.level))
+    Episode.with_tombstones.filter(pk=episode.pk).update(escalation=top)
+    episode.escalation = top
+    return top

@@ -1,0 +1,126 @@
+"""When and for whom the trend rules run, and running them for a batch of users.
+
+Each user has a TrendCheck row whose `due_at` says when their rules must run next: a few
+seconds after their episodes change (debounced), or at their next local midnight, when
+the windows move. The per-user task and the periodic sweep both run users that are due,
+so a lost task or a broker outage only delays an evaluation until the next sweep.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from tracking.escalations import trends_apply
+from tracking.models import Episode, Escalation, TrendCheck
+from tracking.notifications import enqueue_on_commit
+from tracking.schedule import next_local_midnight
+from tracking.selectors import daily_series, rules_horizon
+from tracking.trends import Rules
+
+# A claimed batch is due again after this, should its worker die mid-sweep.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def trend_check_schedule(*, user, now=None):
+    """Ask for an evaluation a few seconds after a change: one task per burst of changes.
+
+    One statement: make the user due soon unless they already are, and learn whether
+    this call did it (then it queues the task).
+    """
+    now = now or timezone.now()
+    due = now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(SCHEDULE_SQL, [user.pk, adapt(due), adapt(now)])
+        scheduled = cursor.fetchone() is not None
+    if scheduled:
+        from tracking.tasks import evaluate_user_trends
+
+        enqueue_on_commit(evaluate_user_trends, user.pk)
+
+
+SCHEDULE_SQL = f"""
+    INSERT INTO {TrendCheck._meta.db_table} (user_id, due_at, evaluated_at) VALUES (%s, %s, NULL)
+    ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at
+    WHERE {TrendCheck._meta.db_table}.due_at IS NULL
+       OR {TrendCheck._meta.db_table}.due_at <= %s
+       OR {TrendCheck._meta.db_table}.due_at > excluded.due_at
+    RETURNING user_id
+"""
+
+
+def due_user_ids(*, now, limit):
+    """Claim up to `limit` due users: their due time moves out by a lease, so that a second
+    sweep running at the same time takes others."""
+    ids = list(
+        TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit]
+    )
+    TrendCheck.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + CLAIM_LEASE)
+    return ids
+
+
+def user_claim(*, user_id, now):
+    """Take one user's due evaluation (a debounced task); False if it is not due or taken."""
+    slack = timedelta(seconds=1)  # a countdown may fire a moment early
+    return bool(TrendCheck.objects.filter(user_id=user_id, due_at__lte=now + slack).update(due_at=now + CLAIM_LEASE))
+
+
+def users_evaluate(*, user_ids, now=None, rules=None):
+    """Run the trend rules for these users with a few aggregate reads.
+
+    Returns {email: [changes]} for the users whose escalations changed.
+    """
+    now = now or timezone.now()
+    rules = rules or Rules.from_settings()
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    if not users:
+        return {}
+    todays = {user.pk: user.local_date(now) for user in users}
+    series = daily_series(user_ids=list(todays), first_day=rules_horizon(min(todays.values()), rules), rules=rules)
+    escalations = _escalations_by_user(list(todays), now)
+    report, refreshed, checks = {}, [], []
+    for user in users:
+        today = todays[user.pk]
+        changes, changed = trends_apply(
+            user=user, days=series[user.pk], today=today, now=now, escalations=escalations.get(user.pk, []), rules=rules
+        )
+        refreshed += changed
+        if changes:
+            report[user.email] = changes
+        active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
+        # Nothing logged lately and nothing open: nothing can change until the user logs again.
+        due_at = next_local_midnight(now, zone=user.zone) if active else None
+        checks.append(TrendCheck(user_id=user.pk, due_at=due_at, evaluated_at=now))
+    for escalation in refreshed:
+        escalation.updated_at = now  # bulk_update leaves auto_now alone
+    Escalation.objects.bulk_update(refreshed, ["title", "message", "evidence", "last_held_on", "updated_at"], batch_size=500)
+    _checks_save(checks, now)
+    return report
+
+
+def _escalations_by_user(user_ids, now):
+    quiet_period = now - timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
+    found = {}
+    for escalation in Escalation.objects.filter(user_id__in=user_ids).filter(
+        Q(closed_at__isnull=True) | Q(acknowledged_at__gte=quiet_period)
+    ):
+        found.setdefault(escalation.user_id, []).append(escalation)
+    return found
+
+
+def _checks_save(checks, now):
+    """Record the evaluations; a change logged meanwhile keeps its earlier due time."""
+    TrendCheck.objects.bulk_create(
+        checks, update_conflicts=True, unique_fields=["user"], update_fields=["due_at", "evaluated_at"]
+    )
+    late = set(
+        Episode.with_tombstones.filter(user_id__in=[check.user_id for check in checks], updated_at__gt=now).values_list(
+            "user_id", flat=True
+        )
+    )
+    if late:
+        TrendCheck.objects.filter(user_id__in=late).update(due_at=timezone.now())

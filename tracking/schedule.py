@@ -1,0 +1,35 @@
+"""Local-time arithmetic for deliveries: quiet hours, midnights, reminders. Pure functions."""
+
+from datetime import datetime, timedelta
+
+
+def in_quiet_hours(local_time, start, end):
+    """Whether a wall-clock time falls in the quiet hours [start, end), which may span midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local_time < end
+    return local_time >= start or local_time < end
+
+
+def quiet_hours_end(moment, *, zone, start, end):
+    """`moment` if it is outside the user's quiet hours, else the instant they end."""
+    local = moment.astimezone(zone)
+    if not in_quiet_hours(local.time(), start, end):
+        return moment
+    ends = datetime.combine(local.date(), end, tzinfo=zone)
+    if ends <= local:
+        ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
+    return ends.astimezone(moment.tzinfo)
+
+
+def next_local_midnight(moment, *, zone):
+    """The instant the user's next local date begins (the trend windows move then)."""
+    local = moment.astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return midnight.astimezone(moment.tzinfo)
+
+
+def reminder_is_due(moment, *, zone, reminder_time):
+    """Whether the user's reminder time has passed on their current local date."""
+    return reminder_time is not None and moment.astimezone(zone).time() >= reminder_time

@@ -1,0 +1,136 @@
+"""Reads over a user's log, done in the database: daily series for the rules and insights."""
+
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Max, Q
+
+from heeljournal.enums import EscalationLevel, EscalationReason, Side
+from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
+from tracking.trends import Day
+
+RED_FLAG_COUNTS = {
+    EscalationReason.BOWEL_BLADDER: lambda rules: Q(bowel_bladder_change=True),
+    EscalationReason.FOOT_WEAKNESS: lambda rules: Q(foot_weakness=True),
+    EscalationReason.SUDDEN_SEVERE: lambda rules: Q(sudden_onset=True, severity__gte=rules.sudden_severe_min_severity),
+}
+
+
+def daily_series(*, user_ids, first_day, rules):
+    """{user_id: [Day]} from `first_day` on, for many users in one aggregate query."""
+    rows = (
+        Episode.objects.filter(user_id__in=user_ids, local_date__gte=first_day)
+        .values("user_id", "local_date")
+        .annotate(
+            episodes=Count("id"),
+            severity=Max("severity"),
+            pain=Max("pain"),
+            both_sides=Count("id", filter=Q(side=Side.BOTH)),
+            radiating=Count("id", filter=Q(radiates_from_back=True)),
+            **{f"flag_{reason}": Count("id", filter=q(rules)) for reason, q in RED_FLAG_COUNTS.items()},
+        )
+        .order_by("user_id", "local_date")
+    )
+    series = {user_id: [] for user_id in user_ids}
+    for row in rows:
+        series[row["user_id"]].append(
+            Day(
+                date=row["local_date"],
+                episodes=row["episodes"],
+                severity=row["severity"],
+                pain=row["pain"],
+                both_sides=row["both_sides"],
+                radiating=row["radiating"],
+                red_flags=frozenset(reason for reason in RED_FLAG_COUNTS if row[f"flag_{reason}"]),
+            )
+        )
+    return series
+
+
+def rules_horizon(today, rules):
+    """The first local date any rule looks at."""
+    longest = max(rules.persistent_window_days, rules.worsening_window_days, rules.pattern_window_days)
+    return today - timedelta(days=longest - 1)
+
+
+def daily_figures(*, user, first, last):
+    """One entry per local date from `first` to `last`, days without episodes included."""
+    rows = {
+        row["local_date"]: row
+        for row in Episode.objects.filter(user=user, local_date__range=(first, last))
+        .values("local_date")
+        .annotate(episodes=Count("id"), max_severity=Max("severity"), mean_severity=Avg("severity"), max_pain=Max("pain"))
+        .order_by()
+    }
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        row = rows.get(day, {})
+        mean = row.get("mean_severity")
+        days.append(
+            {
+                "date": day,
+                "episodes": row.get("episodes", 0),
+                "max_severity": row.get("max_severity"),
+                "mean_severity": None if mean is None else round(float(mean), 2),
+                "max_pain": row.get("max_pain"),
+            }
+        )
+    return days
+
+
+def _compare(severity_by_day, days_with, min_days):
+    """Mean daily severity on the days with a thing and on the tracked days without it."""
+    with_ = [severity_by_day[day] for day in days_with if day in severity_by_day]
+    without = [value for day, value in severity_by_day.items() if day not in days_with]
+    if len(with_) < min_days or len(without) < min_days:
+        return None
+    mean_with, mean_without = sum(with_) / len(with_), sum(without) / len(without)
+    return {
+        "days_with": len(with_),
+        "days_without": len(without),
+        "mean_severity_with": round(mean_with, 2),
+        "mean_severity_without": round(mean_without, 2),
+        "difference": round(mean_with - mean_without, 2),
+    }
+
+
+def worse_day_context(*, user, first, last, min_days):
+    """Which footwear and activities go with worse days.
+
+    A tracked day is one with any record; its severity is the day's highest, 0 when no
+    episode was logged. A thing is compared only with `min_days` days with and without it.
+    """
+    window = {"user": user, "local_date__range": (first, last)}
+    severity_by_day = {day: 0 for day in Activity.objects.filter(**window).values_list("local_date", flat=True)}
+    severity_by_day |= {
+        day: 0 for day in JournalEntry.objects.filter(user=user, date__range=(first, last)).values_list("date", flat=True)
+    }
+    severity_by_day |= dict(
+        Episode.objects.filter(**window).values("local_date").annotate(daily=Max("severity")).values_list("local_date", "daily")
+    )
+    footwear_days, activity_days = {}, {}
+    for model in (Episode, Activity):
+        for footwear_id, day in model.objects.filter(**window, footwear__isnull=False).values_list("footwear_id", "local_date"):
+            footwear_days.setdefault(footwear_id, set()).add(day)
+    for kind, day in Activity.objects.filter(**window).values_list("kind", "local_date"):
+        activity_days.setdefault(kind, set()).add(day)
+    names = dict(Footwear.with_tombstones.filter(pk__in=footwear_days).values_list("id", "name"))
+    footwear = [
+        {"footwear": footwear_id, "name": names[footwear_id], **figures}
+        for footwear_id, days in footwear_days.items()
+        if (figures := _compare(severity_by_day, days, min_days))
+    ]
+    activities = [
+        {"kind": kind, **figures} for kind, days in activity_days.items() if (figures := _compare(severity_by_day, days, min_days))
+    ]
+    return _worst_first(footwear), _worst_first(activities)
+
+
+def _worst_first(items):
+    return sorted(items, key=lambda item: item["difference"], reverse=True)
+
+
+def alert_status(*, user):
+    """The most pressing open escalation's level, or "ok"."""
+    levels = set(Escalation.objects.filter(user=user, closed_at__isnull=True).values_list("level", flat=True))
+    return max(levels, key=lambda level: EscalationLevel(level).rank, default="ok")

@@ -1,0 +1,192 @@
+"""The escalation rules of ../shared/clinical-rules.md as plain functions.
+
+Input is a user's daily series (one `Day` per local date with an episode) and the user's
+own `today`; output is a `Finding` per rule that holds, with the evidence behind it.
+No database, no clock: the caller passes both in.
+"""
+
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from statistics import mean
+
+from heeljournal.enums import EscalationLevel, EscalationReason
+
+Level, Reason = EscalationLevel, EscalationReason
+
+RED_FLAG_REASONS = (Reason.BOWEL_BLADDER, Reason.FOOT_WEAKNESS, Reason.SUDDEN_SEVERE)
+
+
+@dataclass(frozen=True)
+class Day:
+    """The figures of one local date on which the user logged at least one episode."""
+
+    date: date
+    episodes: int
+    severity: int  # daily severity: the highest logged that day
+    pain: int | None = None  # daily pain: the highest logged that day, if any was
+    both_sides: int = 0  # episodes felt in both feet
+    radiating: int = 0  # episodes felt running down from the back
+    red_flags: frozenset = field(default_factory=frozenset)  # red-flag reasons raised that day
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The thresholds; each default lives in settings under the upper-case name."""
+
+    persistent_window_days: int = 14
+    persistent_min_logged_days: int = 10
+    worsening_window_days: int = 14
+    worsening_min_logged_days_per_half: int = 3
+    worsening_min_rise: float = 2.0
+    sudden_severe_min_severity: int = 7
+    pattern_window_days: int = 30
+    bilateral_min_episodes: int = 5
+    bilateral_min_share: float = 0.5
+    radiating_min_episodes: int = 3
+
+    @classmethod
+    def from_settings(cls):
+        from django.conf import settings
+
+        return cls(**{f.name: getattr(settings, f.name.upper()) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that holds: what to escalate, at which level, and why."""
+
+    reason: str
+    level: str
+    evidence: dict
+
+
+def _window(days, today, length):
+    """The days among the last `length` local dates, today included."""
+    first = today - timedelta(days=length - 1)
+    return [day for day in days if first <= day.date <= today]
+
+
+def persistent(days, today, rules):
+    window = _window(days, today, rules.persistent_window_days)
+    if len(window) < rules.persistent_min_logged_days:
+        return None
+    return Finding(
+        Reason.PERSISTENT,
+        Level.SEE_CLINICIAN,
+        {
+            "window_days": rules.persistent_window_days,
+            "logged_days": len(window),
+            "min_logged_days": rules.persistent_min_logged_days,
+            "dates": [day.date.isoformat() for day in window],
+        },
+    )
+
+
+def _rise(days, today, rules, figure):
+    """Compare the mean daily `figure` of the recent half of the window with the earlier half."""
+    half = rules.worsening_window_days // 2
+    recent_start = today - timedelta(days=half - 1)
+    window = [day for day in _window(days, today, rules.worsening_window_days) if figure(day) is not None]
+    earlier = [figure(day) for day in window if day.date < recent_start]
+    recent = [figure(day) for day in window if day.date >= recent_start]
+    need = rules.worsening_min_logged_days_per_half
+    if len(earlier) < need or len(recent) < need:
+        return None
+    rise = round(mean(recent) - mean(earlier), 6)  # 2.0 must count as 2.0, not 1.9999999
+    if rise < rules.worsening_min_rise:
+        return None
+    return {
+        "window_days": rules.worsening_window_days,
+        "earlier_days": len(earlier),
+        "recent_days": len(recent),
+        "min_logged_days_per_half": need,
+        "earlier_mean": round(mean(earlier), 2),
+        "recent_mean": round(mean(recent), 2),
+        "rise": round(rise, 2),
+        "min_rise": rules.worsening_min_rise,
+        "recent_from": recent_start.isoformat(),
+    }
+
+
+def worsening(days, today, rules):
+    evidence = _rise(days, today, rules, lambda day: day.severity)
+    return evidence and Finding(Reason.WORSENING, Level.SEE_CLINICIAN, {"figure": "daily severity", **evidence})
+
+
+def increasing_pain(days, today, rules):
+    evidence = _rise(days, today, rules, lambda day: day.pain)
+    return evidence and Finding(Reason.INCREASING_PAIN, Level.SEE_CLINICIAN, {"figure": "daily pain", **evidence})
+
+
+def bilateral_pattern(days, today, rules):
+    window = _window(days, today, rules.pattern_window_days)
+    episodes = sum(day.episodes for day in window)
+    both = sum(day.both_sides for day in window)
+    if episodes < rules.bilateral_min_episodes or both < rules.bilateral_min_share * episodes:
+        return None
+    return Finding(
+        Reason.BILATERAL_PATTERN,
+        Level.INFO,
+        {
+            "window_days": rules.pattern_window_days,
+            "episodes": episodes,
+            "both_sides": both,
+            "share": round(both / episodes, 2),
+            "min_episodes": rules.bilateral_min_episodes,
+            "min_share": rules.bilateral_min_share,
+        },
+    )
+
+
+def radiating_pattern(days, today, rules):
+    window = _window(days, today, rules.pattern_window_days)
+    radiating = sum(day.radiating for day in window)
+    if radiating < rules.radiating_min_episodes:
+        return None
+    return Finding(
+        Reason.RADIATING_PATTERN,
+        Level.INFO,
+        {
+            "window_days": rules.pattern_window_days,
+            "radiating_episodes": radiating,
+            "min_episodes": rules.radiating_min_episodes,
+        },
+    )
+
+
+TREND_RULES = (persistent, worsening, increasing_pain, bilateral_pattern, radiating_pattern)
+
+
+def trend_findings(days, *, today, rules):
+    """Every trend rule that holds today."""
+    days = sorted((day for day in days if day.date <= today), key=lambda day: day.date)
+    return [finding for rule in TREND_RULES if (finding := rule(days, today, rules))]
+
+
+def red_flag_findings(*, sudden_onset, foot_weakness, bowel_bladder_change, severity, rules):
+    """The red flags of one episode, decided when it is written."""
+    figures = {"severity": severity}
+    findings = []
+    if bowel_bladder_change:
+        findings.append(Finding(Reason.BOWEL_BLADDER, Level.EMERGENCY, {"bowel_bladder_change": True, **figures}))
+    if foot_weakness:
+        findings.append(Finding(Reason.FOOT_WEAKNESS, Level.URGENT, {"foot_weakness": True, **figures}))
+    if sudden_onset and severity >= rules.sudden_severe_min_severity:
+        findings.append(
+            Finding(
+                Reason.SUDDEN_SEVERE,
+                Level.URGENT,
+                {"sudden_onset": True, **figures, "min_severity": rules.sudden_severe_min_severity},
+            )
+        )
+    return findings
+
+
+def red_flag_last_days(days, *, today):
+    """For each red-flag reason, the last local date up to today on which it was logged."""
+    last = {}
+    for day in days:
+        if day.date <= today:
+            for reason in day.red_flags:
+                last[reason] = max(last.get(reason, day.date), day.date)
+    return last
