@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracking",
     "guidance",
+    "careteam",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ api = [
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),
     path("", include("guidance.urls")),
+    path("", include("careteam.urls")),
 ]
 
 urlpatterns = [
