@@ -114,3 +114,114 @@ def phone(owner):
 
     device, _ = device_register(user=owner, platform="android", token="owner-phone-token")
     return device
+
+
+@pytest.fixture
+def smtp(settings):
+    """Mail through a fake SMTP server on 127.0.0.1, over a real connection."""
+    from tests.fakes import FakeSmtp
+
+    fake = FakeSmtp()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", fake.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield fake
+    fake.close()
+
+
+def real_stack_or_skip():
+    """Tests of the real stack need PostgreSQL and a Redis broker: CI has them, and there a
+    missing service fails the test instead of skipping it."""
+    from django.conf import settings
+    from django.db import connection
+
+    missing = []
+    if connection.vendor != "postgresql":
+        missing.append("PostgreSQL (DATABASE_URL)")
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        missing.append("Redis (CELERY_BROKER_URL)")
+    if missing and IN_CI:
+        pytest.fail(f"CI must run the real stack; missing: {', '.join(missing)}")
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}; runs in CI")
+
+
+class WorkerProcess:
+    """A real `celery worker` process on the test database and the real broker."""
+
+    def __init__(self, env):
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "heeljournal", "worker", "--pool", "solo", "--loglevel", "WARNING",
+             "--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"],
+            env=env,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        import time
+
+        from heeljournal.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the Celery worker exited at start")
+            if app.control.ping(timeout=0.5):
+                return
+        raise RuntimeError("the Celery worker did not answer a ping")
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+
+@pytest.fixture
+def worker_env(transactional_db, settings, fcm, smtp):
+    """The environment of a worker process that shares this test's database and fakes."""
+    from django.db import connection
+
+    from heeljournal.celery import app
+
+    real_stack_or_skip()
+    db = connection.settings_dict
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("celery")  # nothing left over from earlier tests
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DB_CONN_MAX_AGE": "0",
+        "SECRET_KEY": "worker-test",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "FCM_CREDENTIALS_FILE": settings.FCM_CREDENTIALS_FILE,
+        "FCM_PROJECT_ID": settings.FCM_PROJECT_ID,
+        "FCM_ENDPOINT": settings.FCM_ENDPOINT,
+        "TREND_DEBOUNCE_SECONDS": str(settings.TREND_DEBOUNCE_SECONDS),
+    }
+
+
+@pytest.fixture
+def worker(worker_env):
+    process = WorkerProcess(worker_env)
+    yield process
+    process.stop()
+
+
+def wait_for(condition, timeout=30, interval=0.2):
+    """Poll until `condition()` is true; the worker runs in another process."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"not true within {timeout} s: {condition.__doc__ or condition}")

@@ -22,8 +22,8 @@ def daily_series(*, user_ids, first_day, rules):
         .values("user_id", "local_date")
         .annotate(
             episodes=Count("id"),
-            severity=Max("severity"),
-            pain=Max("pain"),
+            daily_severity=Max("severity"),
+            daily_pain=Max("pain"),
             both_sides=Count("id", filter=Q(side=Side.BOTH)),
             radiating=Count("id", filter=Q(radiates_from_back=True)),
             **{f"flag_{reason}": Count("id", filter=q(rules)) for reason, q in RED_FLAG_COUNTS.items()},
@@ -36,8 +36,8 @@ def daily_series(*, user_ids, first_day, rules):
             Day(
                 date=row["local_date"],
                 episodes=row["episodes"],
-                severity=row["severity"],
-                pain=row["pain"],
+                severity=row["daily_severity"],
+                pain=row["daily_pain"],
                 both_sides=row["both_sides"],
                 radiating=row["radiating"],
                 red_flags=frozenset(reason for reason in RED_FLAG_COUNTS if row[f"flag_{reason}"]),

@@ -1,0 +1,70 @@
+"""The escalation engine with a real Celery worker process on the real broker (CI: Redis, PostgreSQL)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.users import device_register
+from heeljournal.celery import app
+from tracking.models import Escalation, Notification
+from tests.conftest import episode_body, wait_for
+
+pytestmark = pytest.mark.real_stack
+
+
+@pytest.fixture(autouse=True)
+def quick_debounce(settings):
+    settings.TREND_DEBOUNCE_SECONDS = 1
+
+
+def post_fortnight(api):
+    """Fourteen days of numbness, worse in the second week, logged through the API."""
+    now = timezone.now()
+    for back, severity in enumerate([7, 6, 7, 6, 6, 7, 6, 3, 2, 3, 2, 3, 2, 3]):
+        started = (now - timedelta(days=back, minutes=30)).isoformat()
+        assert api.post("/api/v1/episodes/", episode_body(started_at=started, severity=severity), format="json").status_code == 201
+
+
+def test_a_worsening_fortnight_raises_one_persistent_and_one_worsening_alert_each_sent_once(api, owner, worker, fcm, smtp):
+    device_register(user=owner, platform="android", token="owner-phone-token")
+    post_fortnight(api)
+
+    def both_alerts_sent():
+        """two escalations, each sent by email and push"""
+        return Notification.objects.filter(status="sent").count() == 4
+
+    wait_for(both_alerts_sent)
+    reasons = sorted(Escalation.objects.values_list("reason", flat=True))
+    assert reasons == ["persistent", "worsening"]
+    assert len(smtp.messages) == 2
+    assert sorted(fcm.tokens()) == ["owner-phone-token"] * 2
+    # Later changes and sweeps change nothing: one alert, not a stream.
+    api.post("/api/v1/episodes/", episode_body(started_at=timezone.now().isoformat(), severity=7), format="json")
+    app.send_task("tracking.tasks.sweep_trends")
+    app.send_task("tracking.tasks.sweep_outbox")
+    wait_for(lambda: Escalation.objects.get(reason="persistent").evidence["logged_days"] == 14)
+    assert Escalation.objects.count() == 2
+    assert len(smtp.messages) == 2 and len(fcm.messages) == 2
+
+
+def test_a_worker_killed_between_claim_and_send_does_not_send_twice(api, owner, worker, worker_env, fcm, smtp):
+    from tests.conftest import WorkerProcess
+
+    device_register(user=owner, platform="android", token="slow-phone")  # FCM hangs on this one
+    post_fortnight(api)
+    wait_for(lambda: "slow-phone" in fcm.received)  # claimed, and mid-send
+    worker.kill()
+    replacement = WorkerProcess(worker_env)
+    try:
+        app.send_task("tracking.tasks.sweep_outbox")
+        for notification in Notification.objects.filter(channel="push"):
+            app.send_task("tracking.tasks.deliver_notification", args=[notification.pk])
+        wait_for(lambda: Notification.objects.filter(channel="push", status="sent").count() >= 1, timeout=40)
+    finally:
+        replacement.stop()
+    # Of the two pushes to the phone, the one in flight when the worker died is not repeated.
+    received = fcm.received.count("slow-phone")
+    assert received == Notification.objects.filter(channel="push").exclude(claimed_at=None).count()
+    stuck = Notification.objects.get(channel="push", status="pending")
+    assert stuck.claimed_at is not None and stuck.attempts == 1

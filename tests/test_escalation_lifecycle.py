@@ -1,0 +1,172 @@
+"""One alert, not a stream: escalations open once, update, re-send, and close (clinical-rules.md)."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from heeljournal.enums import EscalationLevel
+from tracking.escalations import escalation_acknowledge, escalation_open
+from tracking.evaluation import users_evaluate
+from tracking.models import Escalation, EscalationEvent, Notification
+from tracking.trends import Finding
+from tests.conftest import episode_body
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # 13:00 in Paris, the owner's zone
+
+
+def log_days(api, severities, *, now=NOW, **fields):
+    """One episode a day, the last on `now`'s date: severities oldest first."""
+    with time_machine.travel(now, tick=False):
+        for back, severity in enumerate(reversed(severities)):
+            started = now - timedelta(days=back)
+            body = episode_body(started_at=started.isoformat(), severity=severity, **fields)
+            assert api.post("/api/v1/episodes/", body, format="json").status_code == 201
+
+
+def evaluate(owner, now=NOW):
+    with time_machine.travel(now, tick=False):
+        return users_evaluate(user_ids=[owner.pk], now=now)
+
+
+def open_reasons(owner):
+    return sorted(Escalation.objects.filter(user=owner, closed_at__isnull=True).values_list("reason", flat=True))
+
+
+def test_ten_days_of_fourteen_open_one_persistent_escalation_with_one_alert_per_channel(api, owner, phone):
+    log_days(api, [4] * 10)
+    assert evaluate(owner) == {"owner@example.com": ["opened persistent (see_clinician)"]}
+    assert open_reasons(owner) == ["persistent"]
+    assert sorted(Notification.objects.values_list("channel", flat=True)) == ["email", "push"]
+
+
+def test_an_open_escalation_is_updated_not_duplicated(api, owner):
+    log_days(api, [4] * 10)
+    evaluate(owner)
+    log_days(api, [4], now=NOW + timedelta(days=1))
+    assert evaluate(owner, NOW + timedelta(days=1)) == {}
+    escalation = Escalation.objects.get()
+    assert escalation.evidence["logged_days"] == 11
+    assert "11 of the last 14 days" in escalation.message
+    assert escalation.last_held_on == (NOW + timedelta(days=1)).date()
+    assert Notification.objects.count() == 1
+
+
+def test_a_worsening_fortnight_opens_persistent_and_worsening(api, owner):
+    log_days(api, [2, 2, 3, 2, 3, 2, 2, 5, 6, 5, 6, 6, 7, 6])
+    evaluate(owner)
+    assert open_reasons(owner) == ["persistent", "worsening"]
+    worsening = Escalation.objects.get(reason="worsening")
+    assert worsening.evidence["recent_mean"] - worsening.evidence["earlier_mean"] >= 2
+    assert worsening.guidance[0] == "when-to-see-a-clinician"
+
+
+def test_it_closes_when_the_rule_has_not_held_for_14_days(api, owner):
+    log_days(api, [4] * 10)
+    # Evaluated daily, as the sweep does: the rule holds until day 4 (10 of 14), then not.
+    for day in range(18):
+        evaluate(owner, NOW + timedelta(days=day))
+    assert open_reasons(owner) == ["persistent"]
+    assert Escalation.objects.get().last_held_on == (NOW + timedelta(days=4)).date()
+    assert evaluate(owner, NOW + timedelta(days=18)) == {"owner@example.com": ["closed persistent"]}
+    closed = Escalation.objects.get()
+    assert closed.closed_at is not None and closed.acknowledged_at is None
+    assert list(closed.events.values_list("what", flat=True)) == ["opened", "closed"]
+
+
+def test_acknowledging_closes_it_and_the_alert_rests_before_returning(api, owner):
+    log_days(api, [4] * 14)
+    evaluate(owner)
+    with time_machine.travel(NOW, tick=False):
+        escalation_acknowledge(escalation=Escalation.objects.get(), now=NOW)
+    log_days(api, [4] * 14, now=NOW + timedelta(days=13))
+    assert evaluate(owner, NOW + timedelta(days=13)) == {}  # still resting
+    assert open_reasons(owner) == []
+    assert evaluate(owner, NOW + timedelta(days=14)) == {"owner@example.com": ["opened persistent (see_clinician)"]}
+    assert Escalation.objects.count() == 2
+
+
+def test_an_unacknowledged_visit_alert_is_re_sent_weekly_three_times_at_most(api, owner):
+    log_days(api, [4] * 14)
+    for week in range(1, 6):
+        log_days(api, [4] * 7, now=NOW + timedelta(days=7 * week))
+    evaluate(owner)
+    for day in range(1, 36):
+        evaluate(owner, NOW + timedelta(days=day))
+    escalation = Escalation.objects.get()
+    assert escalation.sends == 4  # the first alert and 3 re-sends
+    assert sorted(set(Notification.objects.values_list("send_number", flat=True))) == [1, 2, 3, 4]
+    resent_on = [event.at.date() for event in escalation.events.filter(what="resent")]
+    assert resent_on == [(NOW + timedelta(days=d)).date() for d in (7, 14, 21)]
+
+
+def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
+    log_days(api, [4] * 10)
+    with time_machine.travel(NOW, tick=False):
+        lower = escalation_open(
+            user=owner, finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
+            today=NOW.date(), now=NOW,
+        )
+    evaluate(owner)
+    lower.refresh_from_db()
+    assert lower.closed_at is not None
+    assert list(lower.events.values_list("what", flat=True)) == ["opened", "superseded"]
+    assert Escalation.objects.get(closed_at__isnull=True).level == "see_clinician"
+
+
+def test_patterns_are_info_and_send_nothing(api, owner, phone):
+    log_days(api, [3] * 5, side="both", radiates_from_back=True)
+    evaluate(owner)
+    assert open_reasons(owner) == ["bilateral_pattern", "radiating_pattern"]
+    assert Notification.objects.count() == 0
+
+
+def test_a_red_flag_escalation_closes_14_days_after_the_last_red_flag(api, owner):
+    log_days(api, [8], foot_weakness=True)
+    assert open_reasons(owner) == ["foot_weakness"]
+    assert evaluate(owner, NOW + timedelta(days=13)) == {}
+    assert evaluate(owner, NOW + timedelta(days=14)) == {"owner@example.com": ["closed foot_weakness"]}
+
+
+def test_the_sweep_never_reopens_an_acknowledged_red_flag(api, owner):
+    log_days(api, [8], foot_weakness=True)
+    escalation_acknowledge(escalation=Escalation.objects.get(), now=NOW)
+    evaluate(owner, NOW + timedelta(hours=1))
+    assert open_reasons(owner) == []
+
+
+def test_a_visit_alert_in_quiet_hours_waits_for_their_end(api, owner):
+    api.patch("/api/v1/me/", {"quiet_hours_start": "12:00", "quiet_hours_end": "18:00"}, format="json")
+    log_days(api, [4] * 10)
+    evaluate(owner)  # 13:00 in Paris
+    assert Notification.objects.get().not_before == NOW.replace(hour=17)  # 18:00 in Paris
+
+
+def test_days_are_the_users_own_across_a_daylight_saving_change(api, owner):
+    api.patch("/api/v1/me/", {"timezone": "America/New_York"}, format="json")
+    # 23:30 in New York every evening from 2026-10-24 to 2026-11-06: the clocks fall back on 11-01.
+    with time_machine.travel(datetime(2026, 11, 7, 12, 0, tzinfo=timezone.utc), tick=False):
+        for day in range(24, 38):
+            local = datetime(2026, 10, 1, 23, 30) + timedelta(days=day - 1)
+            offset = "-04:00" if local.date() < datetime(2026, 11, 1).date() else "-05:00"
+            body = episode_body(started_at=f"{local.isoformat()}{offset}", severity=4)
+            assert api.post("/api/v1/episodes/", body, format="json").status_code == 201
+    evaluate(owner, datetime(2026, 11, 7, 12, 0, tzinfo=timezone.utc))
+    evidence = Escalation.objects.get(reason="persistent").evidence
+    # In UTC these are 14 evenings on 14 later dates; in New York they are 13 days up to the 6th, not 14.
+    assert evidence["logged_days"] == 13
+    assert evidence["dates"][-1] == "2026-11-06"
+
+
+def test_the_operator_command_prints_what_it_decided(api, owner, capsys):
+    log_days(api, [4] * 10)
+    with time_machine.travel(NOW, tick=False):
+        call_command("evaluate_trends", "--user", "owner@example.com")
+    out = capsys.readouterr().out
+    assert "owner@example.com: opened persistent (see_clinician)" in out
+    with time_machine.travel(NOW, tick=False):
+        call_command("evaluate_trends", "--all")
+    assert "escalations changed for 0" in capsys.readouterr().out
