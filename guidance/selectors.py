@@ -2,14 +2,13 @@
 
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Q
 
 from guidance import ranking
 from guidance.models import Article
 from heeljournal.enums import Side
-from tracking.models import Episode
+from tracking.models import Episode, Escalation
 
 # A red flag logged this recently keeps the red-flag advice at the top of "for me".
 RECENT_RED_FLAG_DAYS = 14
@@ -22,16 +21,8 @@ def article_list(*, category: str | None = None):
 
 
 def open_escalations(user) -> list[tuple[str, str]]:
-    """The user's open escalations as (level, reason) pairs.
-
-    WIRING POINT: tracking.models.Escalation (user, level, reason, closed_at) is being added.
-    Until it exists, nothing is open; afterwards this is one query.
-    """
-    try:
-        escalation = apps.get_model("tracking", "Escalation")
-    except LookupError:
-        return []
-    return list(escalation.objects.filter(user=user, closed_at__isnull=True).values_list("level", "reason"))
+    """The user's open escalations as (level, reason) pairs."""
+    return list(Escalation.objects.filter(user=user, closed_at__isnull=True).values_list("level", "reason"))
 
 
 def guidance_pattern(*, user, today: date | None = None) -> ranking.Pattern:

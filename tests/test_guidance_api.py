@@ -4,11 +4,9 @@ import shutil
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from guidance import selectors
 from guidance.articles import CONTENT_DIR
 from guidance.models import NOT_A_PROFESSIONAL
 from guidance.ranking import HOME_RELIEF
@@ -184,8 +182,14 @@ def test_it_points_to_the_back_and_imaging_when_numbness_runs_down_from_it(api, 
     assert slugs(api.get(FOR_ME))[:2] == ["lumbar-radiculopathy", "imaging-xray-mri"]
 
 
-def test_it_puts_booking_a_visit_first_for_an_open_see_clinician_escalation(api, articles, monkeypatch):
-    monkeypatch.setattr(selectors, "open_escalations", lambda user: [("see_clinician", "persistent")])
+def test_it_puts_booking_a_visit_first_for_an_open_see_clinician_escalation(api, owner, articles):
+    from django.utils import timezone
+
+    from tracking.escalations import escalation_open
+    from tracking.trends import Finding
+
+    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14})
+    escalation_open(user=owner, finding=finding, today=owner.today(), now=timezone.now())
     response = api.get(FOR_ME)
     assert slugs(response)[:2] == ["when-to-see-a-clinician", "what-an-evaluation-involves"]
     assert "numbness that persists" in response.json()[0]["why"]
@@ -198,20 +202,20 @@ def test_it_ignores_what_another_user_logged(api, other_api, articles):
     assert slugs(api.get(FOR_ME)) == [*HOME_RELIEF, "when-to-see-a-clinician"]
 
 
-def test_it_ignores_deleted_episodes(api, articles, monkeypatch):
-    # Escalations aside: the one a red flag raised stays open after the episode is deleted, by design.
-    monkeypatch.setattr(selectors, "open_escalations", lambda user: [])
+def test_it_ignores_deleted_episodes(api, articles):
     log_episode(api, foot_weakness=True)
+    episode = api.get("/api/v1/episodes/").json()["results"][0]
+    assert api.delete(f"/api/v1/episodes/{episode['id']}/").status_code == 204
+    # The escalation the red flag raised stays open (by design) until acknowledged...
     assert "urgent-signs" in slugs(api.get(FOR_ME))
-    episode_id = api.get("/api/v1/episodes/").json()["results"][0]["id"]
-    assert api.delete(f"/api/v1/episodes/{episode_id}/").status_code == 204
+    api.post(f"/api/v1/escalations/{episode['escalation']['id']}/acknowledge/")
+    # ...and the deleted episode no longer counts as a recent red flag.
     assert "urgent-signs" not in slugs(api.get(FOR_ME))
 
 
 def test_it_ranks_for_me_in_a_constant_number_of_queries(api, articles, django_assert_num_queries):
     for _ in range(6):
         log_episode(api, side="both", radiates_from_back=True, sudden_onset=True)
-    # The token, the episode counts, the articles; one more once open escalations are stored.
-    expected = 3 + (1 if apps.all_models["tracking"].get("escalation") else 0)
-    with django_assert_num_queries(expected):
+    # The token, the episode counts, the open escalations, the articles.
+    with django_assert_num_queries(4):
         assert api.get(FOR_ME).status_code == 200

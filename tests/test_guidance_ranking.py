@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.apps import apps
 
 from guidance import selectors
 from guidance.articles import CONTENT_DIR
@@ -135,12 +134,21 @@ def test_it_leaves_out_deleted_episodes_and_other_users(owner, other):
 def test_it_builds_the_pattern_in_one_query_plus_open_escalations(owner, django_assert_num_queries):
     for days_ago in range(10):
         log(owner, days_ago, side="both")
-    escalation_queries = 1 if apps.all_models["tracking"].get("escalation") else 0
-    with django_assert_num_queries(1 + escalation_queries):
+    with django_assert_num_queries(2):  # the episodes' aggregate, the open escalations
         selectors.guidance_pattern(user=owner, today=TODAY)
 
 
-def test_it_has_no_open_escalations_until_the_escalation_model_exists(owner):
-    if apps.all_models["tracking"].get("escalation"):
-        pytest.skip("tracking.Escalation exists: its own tests cover open escalations")
-    assert selectors.open_escalations(owner) == []
+def test_it_reads_open_escalations_and_not_closed_ones(owner):
+    from django.utils import timezone
+
+    from tracking.escalations import escalation_acknowledge, escalation_open
+    from tracking.trends import Finding
+
+    now = timezone.now()
+    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14})
+    escalation_open(user=owner, finding=finding, today=TODAY, now=now)
+    weakness = escalation_open(
+        user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=TODAY, now=now
+    )
+    escalation_acknowledge(escalation=weakness, now=now)
+    assert selectors.open_escalations(owner) == [("see_clinician", "persistent")]
