@@ -172,6 +172,8 @@ RESEND_MAX_TIMES = env.int("RESEND_MAX_TIMES", default=3)
 INSIGHT_MIN_DAYS = env.int("INSIGHT_MIN_DAYS", default=3)
 
 # --- Alert delivery ------------------------------------------------------------------------
+# A cap on "book a visit" alerts per user per day, against a storm; urgent and emergency are never capped.
+MAX_VISIT_ALERTS_PER_DAY = env.int("MAX_VISIT_ALERTS_PER_DAY", default=3)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 # A claim older than this means its sender died mid-send (every send times out well before).

@@ -205,3 +205,12 @@ def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries
         assert post(api).status_code == 201
     with django_assert_num_queries(7):  # a client id adds a savepoint around the insert
         assert post(api, id=str(uuid.uuid4())).status_code == 201
+
+
+def test_an_edit_is_kept_in_the_episodes_history(api):
+    from tracking.models import EpisodeRevision
+
+    episode = post(api, severity=4).json()
+    api.patch(f"{URL}{episode['id']}/", {"severity": 7, "notes": ""}, format="json")
+    revision = EpisodeRevision.objects.get()
+    assert revision.changes == {"severity": [4, 7]}  # notes did not change

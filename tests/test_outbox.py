@@ -120,3 +120,14 @@ def test_only_active_devices_of_the_user_get_a_row(owner, other):
     device_register(user=owner, platform="android", token="c")
     visit_alert(owner)
     assert list(Notification.objects.filter(channel="push").values_list("device__token", flat=True)) == ["c"]
+
+
+def test_visit_alerts_are_capped_per_day_but_urgent_ones_never(owner, phone, settings):
+    settings.MAX_VISIT_ALERTS_PER_DAY = 2
+    now, today = timezone.now(), timezone.now().date()
+    for reason in ("persistent", "worsening", "increasing_pain"):
+        finding = Finding(reason, "see_clinician", {"logged_days": 10, "window_days": 14, "earlier_mean": 1, "recent_mean": 4})
+        escalation_open(user=owner, finding=finding, today=today, now=now)
+    escalation_open(user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=today, now=now)
+    sent_for = set(Notification.objects.filter(channel="email").values_list("escalation__reason", flat=True))
+    assert sent_for == {"persistent", "worsening", "foot_weakness"}

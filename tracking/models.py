@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -70,11 +71,25 @@ def _severity_field(**kwargs):
     return models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)], **kwargs)
 
 
-class Episode(UserRecord):
-    """One spell of heel numbness as the user felt it."""
+class DatedRecord(UserRecord):
+    """A record of something that happened at a time, filed under the user's own local date."""
 
     started_at = models.DateTimeField()
-    local_date = models.DateField(editable=False)  # the user's own date of started_at: days are local
+    local_date = models.DateField(editable=False)  # days are the user's, not the server's
+    footwear = models.ForeignKey(Footwear, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notes = models.TextField(max_length=2000, blank=True)
+
+    class Meta(UserRecord.Meta):
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.local_date = self.user.local_date(self.started_at)
+        super().save(*args, **kwargs)
+
+
+class Episode(DatedRecord):
+    """One spell of heel numbness as the user felt it."""
+
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     side = models.CharField(max_length=10, choices=Side.choices)
     locations = models.JSONField(default=list)
@@ -85,14 +100,12 @@ class Episode(UserRecord):
     sudden_onset = models.BooleanField(default=False)
     foot_weakness = models.BooleanField(default=False)
     bowel_bladder_change = models.BooleanField(default=False)
-    footwear = models.ForeignKey(Footwear, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(max_length=2000, blank=True)
     # The red-flag escalation this episode raised at once, if any.
     escalation = models.ForeignKey(
         "Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
 
-    class Meta(UserRecord.Meta):
+    class Meta(DatedRecord.Meta):
         indexes = [
             models.Index(fields=["user", "-started_at"], name="episode_list"),  # episodes/ list
             models.Index(fields=["user", "local_date"], name="episode_days"),  # daily series, ?from=&to=
@@ -102,24 +115,30 @@ class Episode(UserRecord):
     def __str__(self):
         return f"Severity {self.severity} on {self.local_date}"
 
-    def save(self, *args, **kwargs):
-        self.local_date = self.user.local_date(self.started_at)
-        super().save(*args, **kwargs)
-
     @property
     def red_flags(self):
         return [flag for flag in ("sudden_onset", "foot_weakness", "bowel_bladder_change") if getattr(self, flag)]
 
 
-class Activity(UserRecord):
-    started_at = models.DateTimeField()
-    local_date = models.DateField(editable=False)
+class EpisodeRevision(models.Model):
+    """What one edit changed in an episode, so that a clinician reads the log as it was kept."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="revisions")
+    at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(encoder=DjangoJSONEncoder)  # {field: [before, after]}
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"Edit of {', '.join(self.changes)} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Activity(DatedRecord):
     duration_minutes = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
-    footwear = models.ForeignKey(Footwear, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(max_length=2000, blank=True)
 
-    class Meta(UserRecord.Meta):
+    class Meta(DatedRecord.Meta):
         verbose_name_plural = "activities"
         indexes = [
             models.Index(fields=["user", "-started_at"], name="activity_list"),  # activities/ list
@@ -129,10 +148,6 @@ class Activity(UserRecord):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.local_date}"
-
-    def save(self, *args, **kwargs):
-        self.local_date = self.user.local_date(self.started_at)
-        super().save(*args, **kwargs)
 
 
 class JournalEntry(UserRecord):

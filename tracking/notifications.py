@@ -28,6 +28,9 @@ def notifications_plan(*, escalation, send_number, now):
     """
     user = escalation.user
     at_once = escalation.level in AT_ONCE
+    if not at_once and _visit_alerts_today(user, now) >= settings.MAX_VISIT_ALERTS_PER_DAY:
+        log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
+        return []
     not_before = now if at_once else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
     rows = []
     if user.email_alerts and user.email_deliverable:
@@ -50,6 +53,12 @@ def notifications_plan(*, escalation, send_number, now):
         for pk in ids:
             enqueue_on_commit(deliver_notification, pk)
     return ids
+
+
+def _visit_alerts_today(user, now):
+    """Sends planned for this user in the last day, as (escalation, send) pairs."""
+    recent = Notification.objects.filter(escalation__user=user, created_at__gt=now - timedelta(days=1))
+    return recent.values("escalation_id", "send_number").distinct().count()
 
 
 def notifications_cancel(*, escalation, why):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tracking.escalations import red_flags_raise
 from tracking.evaluation import trend_check_schedule
-from tracking.models import Activity, Episode, Footwear, JournalEntry
+from tracking.models import Activity, Episode, EpisodeRevision, Footwear, JournalEntry
 
 
 class RecordConflict(Exception):
@@ -60,8 +60,18 @@ def episode_log(*, user, data, record_id=None):
 
 
 def episode_update(*, episode, data):
+    """Edit an episode, keeping what changed for the clinician's reading of the log."""
+    fields = [Episode._meta.get_field(name) for name in data]
+    before = {field.name: field.value_from_object(episode) for field in fields}
     with transaction.atomic():
         record_update(record=episode, data=data)
+        changes = {
+            field.name: [before[field.name], after]
+            for field in fields
+            if (after := field.value_from_object(episode)) != before[field.name]
+        }
+        if changes:
+            EpisodeRevision.objects.create(episode=episode, changes=changes)
         red_flags_raise(episode=episode, now=timezone.now())
         trend_check_schedule(user=episode.user)
     return episode
