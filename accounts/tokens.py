@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import AccessToken
@@ -26,20 +27,42 @@ def token_issue(*, user, device_name=""):
     return secret, token
 
 
+def _cache_key(digest):
+    return f"token:{digest}"
+
+
 def token_authenticate(secret):
-    """The live token for `secret` with its user, or None; pushes the expiry out."""
-    token = (
-        AccessToken.objects.select_related("user")
-        .filter(digest=token_digest(secret), user__is_active=True)
-        .first()
-    )
+    """The live token for `secret` with its user, or None; pushes the expiry out.
+
+    The lookup is the cost of every request, so the token with its user is kept in the
+    shared cache (Redis) for TOKEN_CACHE_SECONDS; deleting a token, or saving its user,
+    drops the cached copy at once (accounts/signals.py), so revocation stays immediate.
+    """
+    digest = token_digest(secret)
+    token = cache.get(_cache_key(digest)) if settings.TOKEN_CACHE_SECONDS else None
+    if token is None:
+        token = AccessToken.objects.select_related("user").filter(digest=digest, user__is_active=True).first()
+        if token is None:
+            return None
+        _remember(token)
     now = timezone.now()
-    if token is None or token.expiry <= now:
+    if token.expiry <= now:
         return None
     if now - token.last_used_at >= TOUCH_INTERVAL:
         AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        _remember(token)
     return token
+
+
+def _remember(token):
+    if settings.TOKEN_CACHE_SECONDS:
+        cache.set(_cache_key(token.digest), token, settings.TOKEN_CACHE_SECONDS)
+
+
+def tokens_forget_cached(*, digests):
+    if settings.TOKEN_CACHE_SECONDS and digests:
+        cache.delete_many([_cache_key(digest) for digest in digests])
 
 
 def token_revoke(*, token):

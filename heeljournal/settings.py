@@ -129,6 +129,8 @@ SPECTACULAR_SETTINGS = {
     # The docs page works offline: Swagger UI is served from this checkout, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Every error answer goes in the document too (heeljournal/api.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "heeljournal.api.document_error_answers"],
     "ENUM_NAME_OVERRIDES": {
         "SupportLevelEnum": "heeljournal.enums.SupportLevel",
         "FootwearKindEnum": "heeljournal.enums.FootwearKind",
@@ -139,6 +141,9 @@ SPECTACULAR_SETTINGS = {
 # --- Auth ----------------------------------------------------------------------------------
 # A token dies after this long without use; each use pushes the end out again.
 TOKEN_IDLE_DAYS = env.int("TOKEN_IDLE_DAYS", default=30)
+# How long a token and its user stay in the shared cache; only with Redis (a database cache
+# would cost the query it saves). Revocation drops the cached copy at once.
+TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 # Failed logins allowed in a window, per email and per client address.
 LOGIN_FAILURES_PER_EMAIL = env.int("LOGIN_FAILURES_PER_EMAIL", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)

@@ -24,6 +24,18 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def uncached_tokens(settings):
+    """Query counts are pinned with the token read from the database; tests of the token
+    cache turn it on (the `token_cache` fixture)."""
+    settings.TOKEN_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def token_cache(settings):
+    settings.TOKEN_CACHE_SECONDS = 300
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(db):
     from django.core.cache import cache
 

@@ -1,0 +1,57 @@
+"""With the token cache on (production, on Redis), a warm token costs no query and
+revocation still takes effect at once."""
+
+import pytest
+
+from tests.conftest import PASSWORD, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cached_api(owner, token_cache):
+    client = client_for(owner)
+    assert client.get("/api/v1/me/").status_code == 200  # warms the cache
+    return client
+
+
+def test_a_warm_token_costs_no_query(cached_api, django_assert_num_queries, settings):
+    from django.db import connection
+
+    if "DatabaseCache" in settings.CACHES["default"]["BACKEND"]:
+        expected = 1  # the cache itself is a query here; on Redis it is none
+    else:
+        expected = 0
+    with django_assert_num_queries(expected, connection=connection):
+        assert cached_api.get("/api/v1/me/").status_code == 200
+
+
+def test_logout_is_immediate_with_the_cache(cached_api):
+    assert cached_api.post("/api/v1/auth/logout/").status_code == 204
+    assert cached_api.get("/api/v1/me/").status_code == 401
+
+
+def test_logout_all_is_immediate_with_the_cache(cached_api, owner):
+    second = client_for(owner)
+    second.get("/api/v1/me/")
+    assert cached_api.post("/api/v1/auth/logout-all/").status_code == 204
+    assert cached_api.get("/api/v1/me/").status_code == 401
+    assert second.get("/api/v1/me/").status_code == 401
+
+
+def test_a_profile_change_is_seen_by_the_next_request(cached_api):
+    cached_api.patch("/api/v1/me/", {"timezone": "Asia/Tokyo"}, format="json")
+    assert cached_api.get("/api/v1/me/").json()["timezone"] == "Asia/Tokyo"
+
+
+def test_a_deactivated_or_erased_account_is_signed_out_at_once(cached_api, owner, anon):
+    owner.is_active = False
+    owner.save()
+    assert cached_api.get("/api/v1/me/").status_code == 401
+    owner.is_active = True
+    owner.save()
+    token = anon.post("/api/v1/auth/token/", {"email": owner.email, "password": PASSWORD}, format="json").json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    anon.get("/api/v1/me/")
+    assert anon.delete("/api/v1/me/").status_code == 204
+    assert anon.get("/api/v1/me/").status_code == 401
