@@ -97,7 +97,9 @@ class DeviceListView(generics.CreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device, created = users.device_register(user=request.user, **serializer.validated_data)
-        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class DeviceView(generics.DestroyAPIView):

@@ -8,9 +8,7 @@ from rest_framework.response import Response
 
 from heeljournal.celery import app as celery_app
 
-HealthSerializer = inline_serializer(
-    "Health", {"database": serializers.CharField(), "broker": serializers.CharField()}
-)
+HealthSerializer = inline_serializer("Health", {"database": serializers.CharField(), "broker": serializers.CharField()})
 
 
 def database_status():

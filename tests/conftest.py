@@ -167,8 +167,22 @@ class WorkerProcess:
         import sys
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "heeljournal", "worker", "--pool", "solo", "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "heeljournal",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"test-{os.getpid()}@%h",
+            ],
             env=env,
         )
         self.wait_ready()

@@ -26,7 +26,9 @@ class FakeFcm:
 
     def service_account(self, path):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         path.write_text(
             json.dumps(
                 {
@@ -54,7 +56,9 @@ class FakeFcm:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path == "/token":
-                    return self._answer(200, {"access_token": "fake-access", "expires_in": 3600, "token_type": "Bearer"})
+                    return self._answer(
+                        200, {"access_token": "fake-access", "expires_in": 3600, "token_type": "Bearer"}
+                    )
                 message = json.loads(body)
                 token = message["message"]["token"]
                 if token.startswith("slow") and token not in fake.received:

@@ -14,7 +14,13 @@ def test_it_logs_an_activity(api):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("duration_minutes", 0), ("duration_minutes", None), ("kind", "swimming"), ("started_at", "2026-11-24"), ("notes", "x" * 2001)],
+    [
+        ("duration_minutes", 0),
+        ("duration_minutes", None),
+        ("kind", "swimming"),
+        ("started_at", "2026-11-24"),
+        ("notes", "x" * 2001),
+    ],
 )
 def test_bad_activities_are_a_400_naming_the_field(api, field, value):
     response = api.post(URL, {**WALK, field: value}, format="json")

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def register(anon, **body):
-    return anon.post("/api/v1/auth/register/", {"email": "new@example.com", "password": PASSWORD, **body}, format="json")
+    return anon.post(
+        "/api/v1/auth/register/", {"email": "new@example.com", "password": PASSWORD, **body}, format="json"
+    )
 
 
 def sign_in(anon, email="owner@example.com", password=PASSWORD, **extra):

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.users import device_register
 from heeljournal.celery import app
-from tracking.models import Escalation, Notification
 from tests.conftest import episode_body, wait_for
+from tracking.models import Escalation, Notification
 
 pytestmark = pytest.mark.real_stack
 
@@ -23,10 +23,17 @@ def post_fortnight(api):
     now = timezone.now()
     for back, severity in enumerate([7, 6, 7, 6, 6, 7, 6, 3, 2, 3, 2, 3, 2, 3]):
         started = (now - timedelta(days=back, minutes=30)).isoformat()
-        assert api.post("/api/v1/episodes/", episode_body(started_at=started, severity=severity), format="json").status_code == 201
+        assert (
+            api.post(
+                "/api/v1/episodes/", episode_body(started_at=started, severity=severity), format="json"
+            ).status_code
+            == 201
+        )
 
 
-def test_a_worsening_fortnight_raises_one_persistent_and_one_worsening_alert_each_sent_once(api, owner, worker, fcm, smtp):
+def test_a_worsening_fortnight_raises_one_persistent_and_one_worsening_alert_each_sent_once(
+    api, owner, worker, fcm, smtp
+):
     device_register(user=owner, platform="android", token="owner-phone-token")
     post_fortnight(api)
 

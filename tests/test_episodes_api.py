@@ -124,7 +124,9 @@ def test_a_start_more_than_five_minutes_ahead_is_refused(api):
 
 def test_another_users_footwear_is_a_400(api, other_api):
     theirs = other_api.post(
-        "/api/v1/footwear/", {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"}, format="json"
+        "/api/v1/footwear/",
+        {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"},
+        format="json",
     ).json()
     response = post(api, footwear=theirs["id"])
     assert response.status_code == 400

@@ -7,11 +7,11 @@ import time_machine
 from django.core.management import call_command
 
 from heeljournal.enums import EscalationLevel
+from tests.conftest import episode_body
 from tracking.escalations import escalation_acknowledge, escalation_open
 from tracking.evaluation import users_evaluate
-from tracking.models import Escalation, EscalationEvent, Notification
+from tracking.models import Escalation, Notification
 from tracking.trends import Finding
-from tests.conftest import episode_body
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +107,10 @@ def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
     log_days(api, [4] * 10)
     with time_machine.travel(NOW, tick=False):
         lower = escalation_open(
-            user=owner, finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
-            today=NOW.date(), now=NOW,
+            user=owner,
+            finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
+            today=NOW.date(),
+            now=NOW,
         )
     evaluate(owner)
     lower.refresh_from_db()

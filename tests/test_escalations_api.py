@@ -16,7 +16,17 @@ def red_flag(api):
 def test_the_list_shows_every_field_of_the_contract(api):
     red_flag(api)
     item = api.get(URL).json()["results"][0]
-    assert set(item) == {"id", "level", "reason", "title", "message", "guidance", "evidence", "created_at", "acknowledged_at"}
+    assert set(item) == {
+        "id",
+        "level",
+        "reason",
+        "title",
+        "message",
+        "guidance",
+        "evidence",
+        "created_at",
+        "acknowledged_at",
+    }
     assert item["acknowledged_at"] is None
 
 
@@ -73,7 +83,9 @@ def test_insights_give_the_daily_series_in_local_dates(api):
 
 def test_insights_name_footwear_that_goes_with_worse_days_once_there_are_3_days_each_way(api):
     heels = api.post(
-        "/api/v1/footwear/", {"name": "Dress heels", "kind": "heel", "arch_support": "none", "cushioning": "low"}, format="json"
+        "/api/v1/footwear/",
+        {"name": "Dress heels", "kind": "heel", "arch_support": "none", "cushioning": "low"},
+        format="json",
     ).json()
     with time_machine.travel(NOW, tick=False):
         for day in range(3):
@@ -103,7 +115,11 @@ def test_insights_compare_activities_and_show_the_open_level(api):
             if day < 3:
                 api.post(
                     "/api/v1/activities/",
-                    {"started_at": (NOW - timedelta(days=day, hours=1)).isoformat(), "duration_minutes": 240, "kind": "standing"},
+                    {
+                        "started_at": (NOW - timedelta(days=day, hours=1)).isoformat(),
+                        "duration_minutes": 240,
+                        "kind": "standing",
+                    },
                     format="json",
                 )
         log(api, 0, 9, sudden_onset=True)

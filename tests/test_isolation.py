@@ -9,7 +9,10 @@ pytestmark = pytest.mark.django_db
 RECORDS = {
     "footwear": ("/api/v1/footwear/", {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"}),
     "episodes": ("/api/v1/episodes/", episode_body()),
-    "activities": ("/api/v1/activities/", {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 5, "kind": "other"}),
+    "activities": (
+        "/api/v1/activities/",
+        {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 5, "kind": "other"},
+    ),
     "devices": ("/api/v1/devices/", {"platform": "ios", "token": "their-phone"}),
 }
 

@@ -8,7 +8,9 @@ URL = "/api/v1/journal/"
 
 
 def test_put_creates_then_replaces_the_days_entry(api):
-    created = api.put(f"{URL}2026-11-24/", {"overall": 3, "relief_measures": ["rest"], "notes": "Long day"}, format="json")
+    created = api.put(
+        f"{URL}2026-11-24/", {"overall": 3, "relief_measures": ["rest"], "notes": "Long day"}, format="json"
+    )
     assert created.status_code == 201
     assert created.json()["date"] == "2026-11-24"
     replaced = api.put(f"{URL}2026-11-24/", {"relief_measures": ["cold_pack", "stretching"]}, format="json")
@@ -46,7 +48,8 @@ def test_a_future_date_is_a_400(api):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("overall", 11), ("relief_measures", ["massage"]), ("relief_measures", "rest"), ("notes", "x" * 5001)]
+    "field, value",
+    [("overall", 11), ("relief_measures", ["massage"]), ("relief_measures", "rest"), ("notes", "x" * 5001)],
 )
 def test_bad_entries_are_a_400_naming_the_field(api, field, value):
     response = api.put(f"{URL}2026-11-24/", {field: value}, format="json")

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import User
-from tracking.models import Episode
 from tests.conftest import episode_body
+from tracking.models import Episode
 
 pytestmark = pytest.mark.django_db
 
@@ -90,10 +90,15 @@ def test_devices_register_once_per_token(api, other_api):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     # The phone changed hands: the token now belongs to whoever registered it last.
-    assert other_api.post("/api/v1/devices/", {"platform": "android", "token": "fcm-abc"}, format="json").status_code == 201
+    assert (
+        other_api.post("/api/v1/devices/", {"platform": "android", "token": "fcm-abc"}, format="json").status_code
+        == 201
+    )
 
 
-@pytest.mark.parametrize("body", [{"platform": "windows", "token": "x"}, {"platform": "ios", "token": ""}, {"platform": "ios"}])
+@pytest.mark.parametrize(
+    "body", [{"platform": "windows", "token": "x"}, {"platform": "ios", "token": ""}, {"platform": "ios"}]
+)
 def test_bad_devices_are_a_400(api, body):
     assert api.post("/api/v1/devices/", body, format="json").status_code == 400
 

@@ -126,7 +126,9 @@ def test_visit_alerts_are_capped_per_day_but_urgent_ones_never(owner, phone, set
     settings.MAX_VISIT_ALERTS_PER_DAY = 2
     now, today = timezone.now(), timezone.now().date()
     for reason in ("persistent", "worsening", "increasing_pain"):
-        finding = Finding(reason, "see_clinician", {"logged_days": 10, "window_days": 14, "earlier_mean": 1, "recent_mean": 4})
+        finding = Finding(
+            reason, "see_clinician", {"logged_days": 10, "window_days": 14, "earlier_mean": 1, "recent_mean": 4}
+        )
         escalation_open(user=owner, finding=finding, today=today, now=now)
     escalation_open(user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=today, now=now)
     sent_for = set(Notification.objects.filter(channel="email").values_list("escalation__reason", flat=True))

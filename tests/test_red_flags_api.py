@@ -3,8 +3,8 @@
 import pytest
 from django.core import mail
 
-from tracking.models import Escalation, Notification
 from tests.conftest import episode_body
+from tracking.models import Escalation, Notification
 
 # Real commits: the alerts leave when the episode is committed, before the answer.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +46,9 @@ def test_sudden_onset_below_severity_7_is_not_a_red_flag(api, fcm, phone):
 
 
 def test_the_most_pressing_of_several_flags_is_the_answer(api, fcm, phone):
-    escalation = log(api, sudden_onset=True, severity=9, foot_weakness=True, bowel_bladder_change=True).json()["escalation"]
+    escalation = log(api, sudden_onset=True, severity=9, foot_weakness=True, bowel_bladder_change=True).json()[
+        "escalation"
+    ]
     assert escalation["level"] == "emergency"
     assert Escalation.objects.count() == 3
     assert len(mail.outbox) == 3

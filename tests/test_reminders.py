@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from tracking.reminders import reminders_send
 from tests.conftest import episode_body
+from tracking.reminders import reminders_send
 
 pytestmark = pytest.mark.django_db
 

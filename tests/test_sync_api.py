@@ -13,7 +13,9 @@ CREATES = {
     "/api/v1/episodes/": lambda api: api.post("/api/v1/episodes/", episode_body(), format="json").json()["id"],
     "/api/v1/footwear/": lambda api: api.post("/api/v1/footwear/", SHOE, format="json").json()["id"],
     "/api/v1/activities/": lambda api: api.post(
-        "/api/v1/activities/", {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 5, "kind": "other"}, format="json"
+        "/api/v1/activities/",
+        {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 5, "kind": "other"},
+        format="json",
     ).json()["id"],
 }
 

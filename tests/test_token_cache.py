@@ -50,7 +50,9 @@ def test_a_deactivated_or_erased_account_is_signed_out_at_once(cached_api, owner
     assert cached_api.get("/api/v1/me/").status_code == 401
     owner.is_active = True
     owner.save()
-    token = anon.post("/api/v1/auth/token/", {"email": owner.email, "password": PASSWORD}, format="json").json()["token"]
+    token = anon.post("/api/v1/auth/token/", {"email": owner.email, "password": PASSWORD}, format="json").json()[
+        "token"
+    ]
     anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     anon.get("/api/v1/me/")
     assert anon.delete("/api/v1/me/").status_code == 204

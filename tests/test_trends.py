@@ -154,8 +154,11 @@ def test_nothing_logged_finds_nothing():
         ({"foot_weakness": True}, 2, {("foot_weakness", "urgent")}),
         ({"sudden_onset": True}, 7, {("sudden_severe", "urgent")}),
         ({"sudden_onset": True}, 6, set()),
-        ({"sudden_onset": True, "foot_weakness": True, "bowel_bladder_change": True}, 9, {
-            ("bowel_bladder", "emergency"), ("foot_weakness", "urgent"), ("sudden_severe", "urgent")}),
+        (
+            {"sudden_onset": True, "foot_weakness": True, "bowel_bladder_change": True},
+            9,
+            {("bowel_bladder", "emergency"), ("foot_weakness", "urgent"), ("sudden_severe", "urgent")},
+        ),
         ({}, 10, set()),
     ],
 )

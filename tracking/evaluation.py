@@ -56,9 +56,7 @@ SCHEDULE_SQL = f"""
 def due_user_ids(*, now, limit):
     """Claim up to `limit` due users: their due time moves out by a lease, so that a second
     sweep running at the same time takes others."""
-    ids = list(
-        TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit]
-    )
+    ids = list(TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit])
     TrendCheck.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + CLAIM_LEASE)
     return ids
 
@@ -97,7 +95,9 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         checks.append(TrendCheck(user_id=user.pk, due_at=due_at, evaluated_at=now))
     for escalation in refreshed:
         escalation.updated_at = now  # bulk_update leaves auto_now alone
-    Escalation.objects.bulk_update(refreshed, ["title", "message", "evidence", "last_held_on", "updated_at"], batch_size=500)
+    Escalation.objects.bulk_update(
+        refreshed, ["title", "message", "evidence", "last_held_on", "updated_at"], batch_size=500
+    )
     _checks_save(checks, now)
     return report
 

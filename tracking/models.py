@@ -190,7 +190,9 @@ class Escalation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "reason"], condition=models.Q(closed_at__isnull=True), name="one_open_escalation_per_reason"
+                fields=["user", "reason"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_escalation_per_reason",
             )
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="escalation_list")]  # escalations/ list

@@ -31,12 +31,17 @@ def notifications_plan(*, escalation, send_number, now):
     if not at_once and _visit_alerts_today(user, now) >= settings.MAX_VISIT_ALERTS_PER_DAY:
         log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
         return []
-    not_before = now if at_once else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
+    not_before = (
+        now if at_once else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
+    )
     rows = []
     if user.email_alerts and user.email_deliverable:
         rows.append(Notification(channel=Channel.EMAIL))
     if user.push_alerts:
-        rows += [Notification(channel=Channel.PUSH, device=device) for device in Device.objects.filter(user=user, active=True)]
+        rows += [
+            Notification(channel=Channel.PUSH, device=device)
+            for device in Device.objects.filter(user=user, active=True)
+        ]
     for row in rows:
         row.escalation, row.send_number, row.not_before, row.created_at = escalation, send_number, not_before, now
     Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a retried plan adds nothing

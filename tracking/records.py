@@ -41,8 +41,11 @@ def record_create(*, model, user, data, record_id=None):
     except IntegrityError:
         existing = model.with_tombstones.filter(pk=record_id).first()
         candidate = model(id=record_id, user=user, **data)
-        if existing is None or existing.user_id != user.pk or existing.deleted_at or not _same_content(
-            existing, candidate
+        if (
+            existing is None
+            or existing.user_id != user.pk
+            or existing.deleted_at
+            or not _same_content(existing, candidate)
         ):
             raise RecordConflict from None
         return existing, False

@@ -26,7 +26,12 @@ def reminders_send(*, now):
         reminded += 1
         for device in Device.objects.filter(user_id=user_id, active=True):
             try:
-                push_send(device, title="How are your heels today?", body="Take a moment to log today.", data={"kind": "reminder"})
+                push_send(
+                    device,
+                    title="How are your heels today?",
+                    body="Take a moment to log today.",
+                    data={"kind": "reminder"},
+                )
             except TransportError as error:
                 if error.permanent:
                     device_disable(device.pk)
@@ -37,6 +42,8 @@ def _logged_today(todays):
     """Users among {user_id: local date} who logged anything on that date."""
     logged, dates = set(), set(todays.values())
     for model, date_field in ((Episode, "local_date"), (Activity, "local_date"), (JournalEntry, "date")):
-        rows = model.objects.filter(user_id__in=todays, **{f"{date_field}__in": dates}).values_list("user_id", date_field)
+        rows = model.objects.filter(user_id__in=todays, **{f"{date_field}__in": dates}).values_list(
+            "user_id", date_field
+        )
         logged |= {user_id for user_id, day in rows if todays[user_id] == day}
     return logged

@@ -58,7 +58,9 @@ def daily_figures(*, user, first, last):
         row["local_date"]: row
         for row in Episode.objects.filter(user=user, local_date__range=(first, last))
         .values("local_date")
-        .annotate(episodes=Count("id"), max_severity=Max("severity"), mean_severity=Avg("severity"), max_pain=Max("pain"))
+        .annotate(
+            episodes=Count("id"), max_severity=Max("severity"), mean_severity=Avg("severity"), max_pain=Max("pain")
+        )
         .order_by()
     }
     days = []
@@ -103,14 +105,20 @@ def worse_day_context(*, user, first, last, min_days):
     window = {"user": user, "local_date__range": (first, last)}
     severity_by_day = {day: 0 for day in Activity.objects.filter(**window).values_list("local_date", flat=True)}
     severity_by_day |= {
-        day: 0 for day in JournalEntry.objects.filter(user=user, date__range=(first, last)).values_list("date", flat=True)
+        day: 0
+        for day in JournalEntry.objects.filter(user=user, date__range=(first, last)).values_list("date", flat=True)
     }
     severity_by_day |= dict(
-        Episode.objects.filter(**window).values("local_date").annotate(daily=Max("severity")).values_list("local_date", "daily")
+        Episode.objects.filter(**window)
+        .values("local_date")
+        .annotate(daily=Max("severity"))
+        .values_list("local_date", "daily")
     )
     footwear_days, activity_days = {}, {}
     for model in (Episode, Activity):
-        for footwear_id, day in model.objects.filter(**window, footwear__isnull=False).values_list("footwear_id", "local_date"):
+        for footwear_id, day in model.objects.filter(**window, footwear__isnull=False).values_list(
+            "footwear_id", "local_date"
+        ):
             footwear_days.setdefault(footwear_id, set()).add(day)
     for kind, day in Activity.objects.filter(**window).values_list("kind", "local_date"):
         activity_days.setdefault(kind, set()).add(day)
@@ -121,7 +129,9 @@ def worse_day_context(*, user, first, last, min_days):
         if (figures := _compare(severity_by_day, days, min_days))
     ]
     activities = [
-        {"kind": kind, **figures} for kind, days in activity_days.items() if (figures := _compare(severity_by_day, days, min_days))
+        {"kind": kind, **figures}
+        for kind, days in activity_days.items()
+        if (figures := _compare(severity_by_day, days, min_days))
     ]
     return _worst_first(footwear), _worst_first(activities)
 

@@ -84,7 +84,14 @@ class RecordSerializer(serializers.ModelSerializer):
 class FootwearSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Footwear
-        fields = RecordSerializer.Meta.fields + ("name", "kind", "arch_support", "cushioning", "orthotic_insert", "retired")
+        fields = RecordSerializer.Meta.fields + (
+            "name",
+            "kind",
+            "arch_support",
+            "cushioning",
+            "orthotic_insert",
+            "retired",
+        )
         extra_kwargs = {"name": {"min_length": 1, "max_length": 100}}
 
 

@@ -72,7 +72,9 @@ def fcm_access_token():
 
 def fcm_post(url, payload, token):
     """The one HTTP call to the push service; tests point FCM_ENDPOINT at a fake server."""
-    return requests.post(url, json=payload, headers={"Authorization": f"Bearer {token}"}, timeout=settings.PUSH_TIMEOUT_SECONDS)
+    return requests.post(
+        url, json=payload, headers={"Authorization": f"Bearer {token}"}, timeout=settings.PUSH_TIMEOUT_SECONDS
+    )
 
 
 def push_send(device, *, title, body, data):

@@ -2,7 +2,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -76,7 +75,9 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         except ValueError:
             since = None
         if since is None or since.tzinfo is None:
-            raise exceptions.ValidationError({"updated_since": ["Use a time with its offset, e.g. 2026-11-24T07:30:00Z."]})
+            raise exceptions.ValidationError(
+                {"updated_since": ["Use a time with its offset, e.g. 2026-11-24T07:30:00Z."]}
+            )
         return since
 
     def get_queryset(self):
