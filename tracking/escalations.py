@@ -47,8 +47,9 @@ def _record(escalation, what, from_state, why, now):
 
 
 def escalation_open(*, user, finding, today, now):
-    """Open an escalation and plan its first alert; None if one is already open (a race lost)."""
+    """Open an escalation with its first alert; None if one is already open (a race lost)."""
     title, message, guidance = alert_text(finding)
+    alerts = finding.level != EscalationLevel.INFO  # info waits in the app's list
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
@@ -61,20 +62,15 @@ def escalation_open(*, user, finding, today, now):
                 evidence=finding.evidence,
                 created_at=now,
                 last_held_on=today,
+                sends=1 if alerts else 0,
+                last_sent_at=now if alerts else None,
             )
+            _record(escalation, "opened", "", f"{EscalationReason(finding.reason).label}: {finding.evidence}", now)
+            if alerts:
+                notifications.notifications_plan(escalation=escalation, send_number=1, now=now)
     except IntegrityError:
         return None
-    _record(escalation, "opened", "", f"{EscalationReason(finding.reason).label}: {finding.evidence}", now)
-    if finding.level != EscalationLevel.INFO:
-        _plan_send(escalation, now)
     return escalation
-
-
-def _plan_send(escalation, now):
-    Escalation.objects.filter(pk=escalation.pk).update(sends=F("sends") + 1, last_sent_at=now)
-    escalation.sends += 1
-    escalation.last_sent_at = now
-    notifications.notifications_plan(escalation=escalation, send_number=escalation.sends, now=now)
 
 
 def escalation_refresh(escalation, finding, today):
@@ -86,6 +82,7 @@ def escalation_refresh(escalation, finding, today):
     return changed
 
 
+@transaction.atomic
 def escalation_close(*, escalation, why, now, what="closed"):
     closed = Escalation.objects.filter(pk=escalation.pk, closed_at__isnull=True).update(closed_at=now)
     if closed:
@@ -120,6 +117,7 @@ def resend_is_due(escalation, now):
     )
 
 
+@transaction.atomic
 def escalation_resend(*, escalation, now):
     resent = Escalation.objects.filter(pk=escalation.pk, sends=escalation.sends, acknowledged_at__isnull=True).update(
         sends=F("sends") + 1, last_sent_at=now
