@@ -1,0 +1,113 @@
+"""The periodic sweep: due users in leased batches, a few queries a batch, safe to run twice."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.users import user_register
+from tests.conftest import PASSWORD, real_stack_or_skip
+from tracking import tasks
+from tracking.evaluation import due_user_ids, users_evaluate
+from tracking.models import Episode, Escalation, Notification, TrendCheck
+from tracking.schedule import next_local_midnight
+
+
+def population(count, *, logged_days=10, name="user"):
+    """Users with `logged_days` days of numbness each, written in bulk, all due."""
+    now = timezone.now()
+    users = [user_register(email=f"{name}{n}@example.com", password=PASSWORD) for n in range(count)]
+    episodes = [
+        Episode(
+            user=user,
+            started_at=now - timedelta(days=day),
+            local_date=(now - timedelta(days=day)).date(),
+            side="left",
+            locations=["plantar"],
+            sensations=["numbness"],
+            severity=4,
+        )
+        for user in users
+        for day in range(logged_days)
+    ]
+    Episode.objects.bulk_create(episodes)
+    TrendCheck.objects.bulk_create([TrendCheck(user=user, due_at=now) for user in users])
+    return users
+
+
+@pytest.mark.django_db
+def test_a_batch_is_read_with_the_same_few_queries_for_5_or_50_users(django_assert_max_num_queries):
+    small, large = population(5, logged_days=3, name="small"), population(50, logged_days=3, name="large")
+    counts = []
+    for users in (small, large):
+        with django_assert_max_num_queries(10) as captured:
+            users_evaluate(user_ids=[user.pk for user in users])
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_the_sweep_claims_due_users_once(settings):
+    population(7, logged_days=1)
+    now = timezone.now()
+    first, second = due_user_ids(now=now, limit=5), due_user_ids(now=now, limit=5)
+    assert len(first) == 5 and len(second) == 2
+    assert not set(first) & set(second)
+    assert due_user_ids(now=now, limit=5) == []
+
+
+@pytest.mark.django_db
+def test_evaluated_users_are_next_due_at_their_local_midnight():
+    (user,) = population(1)
+    user.timezone = "Asia/Tokyo"
+    user.save()
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk], now=now)
+    check = TrendCheck.objects.get(user=user)
+    assert check.due_at == next_local_midnight(now, zone=user.zone)
+    assert check.evaluated_at == now
+
+
+@pytest.mark.django_db
+def test_a_quiet_user_is_not_evaluated_again_until_they_log():
+    quiet = user_register(email="quiet@example.com", password=PASSWORD)
+    TrendCheck.objects.create(user=quiet, due_at=timezone.now())
+    users_evaluate(user_ids=[quiet.pk])
+    assert TrendCheck.objects.get(user=quiet).due_at is None
+
+
+@pytest.mark.real_stack
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_open_each_escalation_once():
+    real_stack_or_skip()
+    users = population(30)
+    ids = [user.pk for user in users]
+    barrier = threading.Barrier(2)
+
+    def sweep():
+        barrier.wait()
+        try:
+            users_evaluate(user_ids=ids)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Escalation.objects.filter(reason="persistent").count() == 30
+    assert Notification.objects.filter(channel="email").count() == 30
+
+
+@pytest.mark.django_db
+def test_the_sweep_task_fans_out_every_due_user(settings, monkeypatch):
+    settings.TREND_SWEEP_BATCH_SIZE = 4
+    population(10, logged_days=10)
+    from heeljournal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the batches run here, in order
+    tasks.sweep_trends()
+    assert Escalation.objects.filter(reason="persistent").count() == 10
