@@ -1,0 +1,91 @@
+"""The clinician's side of the admin: their own patients only, read only, every look logged."""
+
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path
+from django.http import Http404
+from django.utils.text import capfirst
+
+from careteam.access import access_record
+from careteam.addresses import client_address
+from careteam.selectors import patient_ids_of
+
+
+class ClinicianScopedAdmin:
+    """Mixed into a ModelAdmin (before it): for anyone but a superuser, only the rows of patients
+    who gave them a code, never editable. Superusers keep the admin as it was.
+
+    Every door goes through `get_queryset` (changelist, search, filters, date drill-down,
+    autocomplete, raw-id popups) or `get_object` (change, delete, history pages), so scoping
+    both closes them all; an id outside the scope is a 404, not a redirect that tells it exists.
+    """
+
+    patient_lookup = "user"  # the path from a row to its patient: "user", "pk", "escalation__user"
+    log_views = True  # a look at these rows is a look at the patient's journal
+
+    def get_queryset(self, request):
+        return self.scope(request, super().get_queryset(request))
+
+    def scope(self, request, queryset):
+        """The rows of `queryset` this viewer may see (an admin that builds its own queryset calls it)."""
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.patient_lookup}__in": patient_ids_of(clinician=request.user)})
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None and not request.user.is_superuser:
+            raise Http404("Nothing here.")
+        return found
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        # A plain related filter lists every row of the other table; this one lists only those in scope.
+        return [
+            (name, RelatedOnlyFieldListFilter)
+            if isinstance(name, str) and get_fields_from_path(self.model, name)[-1].is_relation
+            else name
+            for name in filters
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            self.record_access(request, changelist.result_list, f"{capfirst(self.opts.verbose_name_plural)} list")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if shown is not None:
+            self.record_access(request, [shown], f"{capfirst(self.opts.verbose_name)}: {shown}")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("object")
+        if shown is not None:
+            self.record_access(request, [shown], f"History of {self.opts.verbose_name}: {shown}")
+        return response
+
+    def record_access(self, request, rows, what):
+        if self.log_views:
+            patient_ids = [self.patient_id_of(row) for row in rows]
+            access_record(viewer=request.user, patient_ids=patient_ids, what=what, address=client_address(request))
+
+    def patient_id_of(self, row):
+        *path, last = self.patient_lookup.split("__")
+        for step in path:
+            row = getattr(row, step)
+        return row.pk if last == "pk" else getattr(row, f"{last}_id")

@@ -1,0 +1,341 @@
+"""The clinician's admin: redeeming a code, their own patients only, read only, every look logged."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from careteam.models import AccessLog, CareLink
+from tests.careteam_fixtures import (  # noqa: F401
+    admin_client,
+    clinic,
+    link,
+    linked,
+    log_days,
+    make_clinician,
+    superuser,
+)
+from tests.conftest import client_for, episode_body, make_user
+
+pytestmark = pytest.mark.django_db
+
+RECORD_ADMINS = ["footwear", "episode", "activity", "journalentry", "escalation"]
+
+
+def records_of(user):
+    """One record of each kind, made in the app; the episode's red flag opens an escalation."""
+    api = client_for(user)
+    shoe = api.post(
+        "/api/v1/footwear/",
+        {"name": f"Boots of {user.email}", "kind": "boot", "arch_support": "low", "cushioning": "low"},
+        format="json",
+    ).json()
+    episode = api.post("/api/v1/episodes/", episode_body(foot_weakness=True, footwear=shoe["id"]), format="json").json()
+    activity = api.post(
+        "/api/v1/activities/",
+        {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 30, "kind": "walking"},
+        format="json",
+    ).json()
+    entry = api.put(f"/api/v1/journal/{user.today() - timedelta(days=1)}/", {"overall": 5}, format="json").json()
+    return {
+        "footwear": shoe["id"],
+        "episode": episode["id"],
+        "activity": activity["id"],
+        "journalentry": entry["id"],
+        "escalation": episode["escalation"]["id"],
+    }
+
+
+@pytest.fixture
+def mine(owner, linked):
+    return records_of(owner)
+
+
+@pytest.fixture
+def theirs(other):
+    return records_of(other)
+
+
+def url(model, record_id="", page=""):
+    base = f"/admin/{'careteam' if model == 'patient' else 'tracking'}/{model}/"
+    return f"{base}{record_id}/{page}/" if record_id else base
+
+
+def shown(response):
+    return response.context_data["cl"].result_count
+
+
+# --- The group and the code ------------------------------------------------------------------
+
+
+def test_the_clinicians_group_may_only_view_and_redeem():
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name="Clinicians").permissions.select_related("content_type")
+    }
+    assert granted == {
+        "careteam.view_patient",
+        "careteam.redeem_invite",
+        "tracking.view_footwear",
+        "tracking.view_episode",
+        "tracking.view_activity",
+        "tracking.view_journalentry",
+        "tracking.view_escalation",
+        "tracking.view_escalationevent",
+    }
+
+
+def test_a_clinician_redeems_a_code_and_lands_on_the_patient_page(owner, clinician, clinic):
+    code = client_for(owner).post("/api/v1/care-team/invites/").json()["code"]
+    assert "Redeem an invite code" in clinic.get("/admin/careteam/patient/").content.decode()
+    assert clinic.get("/admin/careteam/patient/redeem/").status_code == 200
+    response = clinic.post("/admin/careteam/patient/redeem/", {"code": code.lower().replace("-", " ")}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/admin/careteam/patient/{owner.pk}/page/"
+    assert "You can now read the journal of owner@example.com" in response.content.decode()
+    assert CareLink.objects.filter(patient=owner, clinician=clinician, revoked_at=None).exists()
+
+
+def _used_code(owner, clinician):
+    code = client_for(owner).post("/api/v1/care-team/invites/").json()["code"]
+    admin_client(make_clinician("first@example.com")).post("/admin/careteam/patient/redeem/", {"code": code})
+    return code
+
+
+@pytest.mark.parametrize(
+    "make_code, message",
+    [
+        (lambda owner, clinician: "ABCD-EFGH-JKMN-PQRS", "No invite has this code"),
+        (lambda owner, clinician: "", "This field is required"),
+        (_used_code, "This code was already used"),
+        (
+            lambda owner, clinician: client_for(clinician).post("/api/v1/care-team/invites/").json()["code"],
+            "your own invite code",
+        ),
+    ],
+    ids=["unknown", "empty", "used", "own"],
+)
+def test_a_code_that_opens_nothing_says_why(owner, clinician, clinic, make_code, message):
+    response = clinic.post("/admin/careteam/patient/redeem/", {"code": make_code(owner, clinician)})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not CareLink.objects.filter(clinician=clinician).exists()
+
+
+def test_a_code_works_for_a_week_and_then_says_it_expired(owner, clinician, clinic):
+    code = client_for(owner).post("/api/v1/care-team/invites/").json()["code"]
+    with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)):
+        response = clinic.post("/admin/careteam/patient/redeem/", {"code": code})
+    assert "This code expired on" in response.content.decode()
+    assert not CareLink.objects.exists()
+
+
+def test_staff_outside_the_clinicians_group_cannot_redeem(owner):
+    staff = make_user("staff@example.com")
+    staff.is_staff = True
+    staff.save()
+    code = client_for(owner).post("/api/v1/care-team/invites/").json()["code"]
+    assert admin_client(staff).post("/admin/careteam/patient/redeem/", {"code": code}).status_code == 403
+    assert not CareLink.objects.exists()
+
+
+# --- Only their patients ---------------------------------------------------------------------
+
+
+def test_the_patient_list_holds_only_the_clinicians_patients(clinic, owner, other, linked):
+    response = clinic.get("/admin/careteam/patient/")
+    assert shown(response) == 1
+    assert f"/admin/careteam/patient/{owner.pk}/page/" in response.content.decode()
+    assert "other@example.com" not in response.content.decode()
+    assert shown(clinic.get("/admin/careteam/patient/", {"q": "other@example.com"})) == 0
+
+
+@pytest.mark.parametrize("model", RECORD_ADMINS)
+def test_record_lists_hold_only_their_patients_records(clinic, mine, theirs, model):
+    response = clinic.get(url(model))
+    assert response.status_code == 200
+    assert shown(response) == 1
+    assert theirs[model] not in response.content.decode()
+
+
+@pytest.mark.parametrize("model", RECORD_ADMINS)
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_another_patients_record_is_not_found_on_any_page(clinic, mine, theirs, model, page):
+    assert clinic.get(url(model, theirs[model], page)).status_code == 404
+
+
+@pytest.mark.parametrize("model", RECORD_ADMINS)
+def test_their_patients_records_are_read_only(clinic, mine, model):
+    detail = clinic.get(url(model, mine[model], "change"))
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
+    assert clinic.post(url(model, mine[model], "change"), {"notes": "changed"}).status_code == 403
+    assert clinic.get(url(model, mine[model], "delete")).status_code == 403
+    assert clinic.post(url(model, mine[model], "delete"), {"post": "yes"}).status_code == 403
+    assert clinic.get(f"{url(model)}add/").status_code == 403
+
+
+def test_search_and_url_filters_find_nothing_of_another_patient(clinic, mine, theirs, other):
+    assert shown(clinic.get(url("episode"), {"q": "other@example.com"})) == 0
+    for lookup in ({"user__id__exact": other.pk}, {"user": other.pk}, {"user__email": "other@example.com"}):
+        response = clinic.get(url("episode"), lookup)
+        assert response.status_code in (200, 400)  # a lookup the admin does not offer is refused outright
+        assert theirs["episode"] not in response.content.decode()
+    assert shown(clinic.get(url("episode"), {"started_at__year": "2026"})) == 1  # the date drill-down too
+
+
+def test_related_filters_list_only_their_patients_rows(clinic, mine, theirs, superuser):
+    from tracking.admin import EpisodeAdmin
+
+    EpisodeAdmin.list_filter = (*EpisodeAdmin.list_filter, "footwear")  # as a later change might add
+    try:
+        page = clinic.get(url("episode")).content.decode()
+        assert "Boots of owner@example.com" in page
+        assert "Boots of other@example.com" not in page
+        assert "Boots of other@example.com" in admin_client(superuser).get(url("episode")).content.decode()
+    finally:
+        EpisodeAdmin.list_filter = EpisodeAdmin.list_filter[:-1]
+
+
+def test_autocomplete_raw_id_popups_and_accounts_are_closed(clinic, owner, other, linked):
+    autocomplete = {"app_label": "tracking", "model_name": "episode", "field_name": "user", "term": "other"}
+    assert clinic.get("/admin/autocomplete/", autocomplete).status_code == 403
+    assert clinic.get("/admin/accounts/user/", {"_to_field": "id", "_popup": "1"}).status_code == 403
+    assert clinic.get(f"/admin/accounts/user/{other.pk}/change/").status_code == 404
+    assert clinic.get(f"/admin/accounts/user/{owner.pk}/change/").status_code == 403
+    assert clinic.get(f"/admin/accounts/user/{owner.pk}/password/").status_code == 403
+    assert clinic.get("/admin/accounts/device/").status_code == 403
+    popup = clinic.get("/admin/careteam/patient/", {"_to_field": "id", "_popup": "1"})
+    assert "other@example.com" not in popup.content.decode()
+
+
+@pytest.mark.parametrize("page", ["page/", "report.pdf", "export.csv", "change/", "history/"])
+def test_another_patients_page_and_files_are_not_found(clinic, owner, other, linked, page):
+    assert clinic.get(f"/admin/careteam/patient/{other.pk}/{page}").status_code == 404
+    assert clinic.get(f"/admin/careteam/patient/999999/{page}").status_code == 404
+    assert not AccessLog.objects.filter(patient=other).exists()
+
+
+def test_what_a_patient_deleted_is_gone_for_their_clinician(clinic, owner, mine, superuser):
+    client_for(owner).delete(f"/api/v1/episodes/{mine['episode']}/")
+    assert clinic.get(url("episode", mine["episode"], "change")).status_code == 404
+    assert shown(clinic.get(url("episode"))) == 0
+    assert admin_client(superuser).get(url("episode", mine["episode"], "change")).status_code == 200
+
+
+def test_superusers_keep_the_whole_admin(superuser, owner, other, mine, theirs):
+    root = admin_client(superuser)
+    assert shown(root.get(url("episode"))) == 2
+    assert 'name="_save"' in root.get(url("footwear", theirs["footwear"], "change")).content.decode()
+    assert root.get(f"/admin/accounts/user/{other.pk}/change/").status_code == 200
+    assert root.get(f"/admin/careteam/patient/{other.pk}/page/").status_code == 200
+    assert root.get("/admin/tracking/episode/add/").status_code == 200
+    assert shown(root.get("/admin/careteam/patient/")) >= 3
+
+
+# --- Every look is logged --------------------------------------------------------------------
+
+
+def test_every_look_at_a_patients_records_is_logged(clinic, owner, mine):
+    clinic.get(url("episode"))
+    clinic.get(url("footwear", mine["footwear"], "change"))
+    clinic.get(url("escalation", mine["escalation"], "history"))
+    clinic.get(f"/admin/careteam/patient/{owner.pk}/page/")
+    clinic.get(f"/admin/careteam/patient/{owner.pk}/report.pdf", {"days": 30})
+    clinic.get(f"/admin/careteam/patient/{owner.pk}/export.csv", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    log = list(AccessLog.objects.filter(patient=owner).order_by("id"))
+    assert [entry.what for entry in log] == [
+        "Episodes list",
+        "Footwear: Boots of owner@example.com",
+        log[2].what,
+        "Patient page, last 30 days",
+        "PDF summary, last 30 days",
+        "CSV of every record",
+    ]
+    assert log[2].what.startswith("History of escalation")
+    # Without a trusted proxy (NUM_PROXIES=0) a forwarded-for header is the client's own claim.
+    assert {(entry.viewer_email, entry.address) for entry in log} == {("clinician@example.com", "203.0.113.7")}
+
+
+def test_the_patient_list_itself_is_not_a_look_at_the_journal(clinic, owner, linked):
+    clinic.get("/admin/careteam/patient/")
+    assert not AccessLog.objects.exists()
+
+
+def test_a_list_across_patients_logs_one_line_for_each(clinician, clinic, owner, other, mine, theirs):
+    link(other, clinician)
+    clinic.get(url("episode"))
+    assert sorted(AccessLog.objects.values_list("patient__email", flat=True)) == [
+        "other@example.com",
+        "owner@example.com",
+    ]
+
+
+def test_the_access_log_is_append_only_for_all_but_superusers(clinic, owner, mine, superuser):
+    clinic.get(url("episode"))
+    entry = AccessLog.objects.get()
+    assert clinic.get("/admin/careteam/accesslog/").status_code == 403
+    auditor = make_clinician("auditor@example.com")  # a clinician someone also gave every access-log permission
+    auditor.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="careteam", codename__endswith="accesslog")
+    )
+    audit = admin_client(auditor)
+    assert audit.get(f"/admin/careteam/accesslog/{entry.pk}/change/").status_code == 404  # not their patient
+    link(owner, auditor)
+    assert audit.get(f"/admin/careteam/accesslog/{entry.pk}/change/").status_code == 200
+    assert audit.post(f"/admin/careteam/accesslog/{entry.pk}/change/", {"what": "nothing"}).status_code == 403
+    assert audit.post(f"/admin/careteam/accesslog/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert audit.get("/admin/careteam/accesslog/add/").status_code == 403
+    assert AccessLog.objects.filter(pk=entry.pk, what="Episodes list").exists()
+    admin_client(superuser).post(f"/admin/careteam/accesslog/{entry.pk}/delete/", {"post": "yes"})
+    assert not AccessLog.objects.filter(pk=entry.pk).exists()
+
+
+# --- The patient page ------------------------------------------------------------------------
+
+
+def test_the_patient_page_draws_each_logged_day_on_the_chart(clinic, owner, linked):
+    api = client_for(owner)
+    log_days(api, 3, 4, None, 6, 7, pain=2)
+    log_days(api, 2, days_ago_first=60)
+    log_days(api, 8, days_ago_first=9, sudden_onset=True)  # a red flag: an urgent escalation at once
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    assert len(re.findall(r'<circle class="severity-point"', page)) == 5
+    assert len(re.findall(r'<rect class="pain-point"', page)) == 4
+    assert page.count('class="red-flag"') == 1
+    assert page.count('<line class="escalation"') == 1
+    assert "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
+    wide = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/", {"days": 90}).content.decode()
+    assert len(re.findall(r'<circle class="severity-point"', wide)) == 6
+
+
+def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clinic, owner, linked):
+    api = client_for(owner)
+    episode = api.post(
+        "/api/v1/episodes/", episode_body(foot_weakness=True, started_at=timezone.now().isoformat()), format="json"
+    )
+    escalation = episode.json()["escalation"]
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    assert "Open escalations" in page and "Be seen today: Weakness in the foot" in page
+    assert "opened" in page
+    api.post(f"/api/v1/escalations/{escalation['id']}/acknowledge/")
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    past = page.split("Past escalations", 1)[1]
+    assert "Weakness in the foot" in past and "acknowledged" in past and "The user acknowledged it." in past
+
+
+def test_the_patient_page_shows_patterns_context_and_notes_as_text(clinic, owner, linked):
+    api = client_for(owner)
+    log_days(api, 4, 5, side="both", locations=["medial", "plantar"], notes="<script>alert(1)</script> after a run")
+    api.put(
+        f"/api/v1/journal/{owner.today()}/",
+        {"overall": 6, "relief_measures": ["cold_pack"], "notes": "iced it"},
+        format="json",
+    )
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    assert "Both 2" in page and "Inner side 2" in page and "Underside 2" in page
+    assert "Cold pack" in page and "iced it" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; after a run" in page
+    assert "<script>alert(1)" not in page
