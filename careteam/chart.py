@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 40, 14, 30, 34  # margins: axis labels left and below, markers above
+LEFT, RIGHT, TOP, BOTTOM = 40, 28, 30, 34  # margins: axis labels left and below (half a label right), markers above
 SCALE_MAX = 10  # severity and pain are 0 to 10
 
 COLOURS = {
