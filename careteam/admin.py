@@ -2,15 +2,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from careteam import access, reports
-from careteam.addresses import client_address
 from careteam.chart import chart_layout, chart_svg
+from careteam.http import client_address, file_download
 from careteam.models import AccessLog, CareInvite, CareLink, Patient
 from careteam.scoping import ClinicianScopedAdmin
 from careteam.selectors import live_links, patient_summary
@@ -32,7 +32,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     """A clinician's patients; each opens onto the patient page."""
 
     patient_lookup = "pk"
-    log_views = False  # the list holds addresses and dates of linking, nothing from the journal
+    log_views = False  # the list holds emails and the date of linking, nothing from the journal
     list_display = ("email", "timezone", "linked_since", "page_link")
     list_display_links = None
     search_fields = ("email",)
@@ -102,13 +102,14 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
         days = _days(request, default=PAGE_DAYS[-1])  # a visit looks further back than a glance
         content = reports.report_pdf(user=patient, days=days)
         self.record_journal_access(request, patient, f"PDF summary, last {days} days")
-        return _attachment(content, "application/pdf", f"heeljournal-{patient.pk}-summary.pdf")
+        return file_download(content, content_type="application/pdf", filename=f"heeljournal-{patient.pk}-summary.pdf")
 
     def records_csv_view(self, request, patient_id):
         patient = self.visible_patient(request, patient_id)
         content = reports.records_csv(user=patient)
         self.record_journal_access(request, patient, "CSV of every record")
-        return _attachment(content, "text/csv; charset=utf-8", f"heeljournal-{patient.pk}-records.csv")
+        filename = f"heeljournal-{patient.pk}-records.csv"
+        return file_download(content, content_type="text/csv; charset=utf-8", filename=filename)
 
     def record_journal_access(self, request, patient, what):
         access.access_record(viewer=request.user, patient_ids=[patient.pk], what=what, address=client_address(request))
@@ -137,13 +138,6 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 def _days(request, *, default):
     asked = request.GET.get("days")
     return int(asked) if asked in {str(days) for days in PAGE_DAYS} else default
-
-
-def _attachment(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # health records stay out of shared caches
-    return response
 
 
 @admin.register(AccessLog)

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.text import capfirst
 
 from careteam.access import access_record
-from careteam.addresses import client_address
+from careteam.http import client_address
 from careteam.selectors import patient_ids_of
 
 

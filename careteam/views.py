@@ -1,4 +1,3 @@
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -7,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careteam import access, reports, selectors
+from careteam.http import file_download
 from careteam.models import AccessLog, CareLink
 from careteam.serializers import AccessLogSerializer, CareTeamMemberSerializer, InviteSerializer
 from heeljournal.api import NewestFirstPagination
@@ -74,13 +74,6 @@ class FileDownloadView(APIView):
         return super().perform_content_negotiation(request, force=True)
 
 
-def attachment(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # health records stay out of shared caches
-    return response
-
-
 REPORT_DAYS = OpenApiParameter("days", OpenApiTypes.INT, enum=[30, 90], description="How many days back (90)")
 
 
@@ -99,7 +92,7 @@ class ReportPdfView(FileDownloadView):
         if days not in ("30", "90"):
             raise exceptions.ValidationError({"days": ["Use 30 or 90."]})
         content = reports.report_pdf(user=request.user, days=int(days))
-        return attachment(content, "application/pdf", "heeljournal-summary.pdf")
+        return file_download(content, content_type="application/pdf", filename="heeljournal-summary.pdf")
 
 
 class RecordsCsvView(FileDownloadView):
@@ -110,4 +103,5 @@ class RecordsCsvView(FileDownloadView):
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every record, one row each")},
     )
     def get(self, request):
-        return attachment(reports.records_csv(user=request.user), "text/csv; charset=utf-8", "heeljournal-records.csv")
+        content = reports.records_csv(user=request.user)
+        return file_download(content, content_type="text/csv; charset=utf-8", filename="heeljournal-records.csv")

@@ -339,3 +339,10 @@ def test_the_patient_page_shows_patterns_context_and_notes_as_text(clinic, owner
     assert "Cold pack" in page and "iced it" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; after a run" in page
     assert "<script>alert(1)" not in page
+
+
+def test_behind_a_trusted_proxy_the_log_keeps_the_address_the_proxy_saw(clinic, owner, linked, settings):
+    settings.NUM_PROXIES = 1
+    forwarded = "10.9.9.9, 198.51.100.9"  # the client wrote the first; our proxy appended the second
+    clinic.get(f"/admin/careteam/patient/{owner.pk}/page/", HTTP_X_FORWARDED_FOR=forwarded)
+    assert AccessLog.objects.get().address == "198.51.100.9"

@@ -1,8 +1,9 @@
-"""Where a request came from, for the access log."""
+"""What the care team reads from a request and sends back: the client's address, a file."""
 
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpResponse
 
 
 def client_address(request):
@@ -21,3 +22,11 @@ def client_address(request):
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def file_download(content, *, content_type, filename):
+    """A file of someone's journal, saved rather than shown, and kept out of shared caches."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
