@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -90,6 +90,7 @@ class MeView(generics.RetrieveUpdateDestroyAPIView):
         users.user_erase(user=instance)
 
 
+@extend_schema_view(post=extend_schema(responses={201: DeviceSerializer, 200: OpenApiResponse(DeviceSerializer)}))
 class DeviceListView(generics.CreateAPIView):
     serializer_class = DeviceSerializer
 

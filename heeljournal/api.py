@@ -1,13 +1,23 @@
-"""What every endpoint shares: error answers and the pagination of record lists."""
+"""What every endpoint shares: error answers, their place in the OpenAPI document, and the
+pagination of record lists."""
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
-from rest_framework import status
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError, models
+from django.http import JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views import defaults
+from rest_framework import exceptions, status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+RETRY_AFTER_SECONDS = 5
+log = logging.getLogger(__name__)
 
 
 class ServiceUnavailable(APIException):
@@ -20,16 +30,135 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "The request body is too large."}, status=413)
     if isinstance(exc, (OperationalError, InterfaceError)):  # the database went away
+        log.error("database unavailable: %s", exc, exc_info=exc)
         response = drf_exception_handler(ServiceUnavailable(), context)
-        response["Retry-After"] = "5"
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return drf_exception_handler(exc, context)
 
 
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception):
+    """A URL that matches no route: JSON under /api/ (a phone parses it), Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Never expected; if it happens, a phone still gets JSON and no detail leaks."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Something went wrong on our side; please retry later."}, status=500)
+    return defaults.server_error(request)
+
+
 class NewestFirstPagination(CursorPagination):
-    """Stable pages of `{next, previous, results}`; a view names its own ordering."""
+    """Stable pages of `{next, previous, results}`; a view names its own ordering.
+
+    A cursor comes back from the client, so it is checked before it reaches a query: a bad
+    one is a 400, never a 500 (its position would otherwise go straight into a filter).
+    """
 
     page_size = settings.PAGE_SIZE
     max_page_size = settings.MAX_PAGE_SIZE
     page_size_query_param = "page_size"
     ordering = "-created_at"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        invalid = exceptions.ValidationError(
+            {"cursor": ["Not a cursor from this list; start again from the first page."]}
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise invalid from None
+        if cursor is not None and cursor.position is not None and not self._is_position(cursor.position):
+            raise invalid
+        return cursor
+
+    def _is_position(self, value):
+        """A value of the field the list is ordered by (a time must carry its offset)."""
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        try:
+            if isinstance(field, models.DateTimeField):
+                moment = parse_datetime(value)
+                return moment is not None and moment.tzinfo is not None
+            field.to_python(value)
+        except (ValueError, DjangoValidationError):
+            return False
+        return True
+
+
+# --- The error answers in the OpenAPI document ---------------------------------------------
+# The mobile team generates its client from the document, so every answer a client can get is
+# in it, not only the happy one. The fuzz tests (tests/test_fuzz_api.py) hold the API to it.
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": "The fields in error with their messages: `{field: [messages]}`; "
+        "`non_field_errors` or `detail` for the request as a whole.",
+        "additionalProperties": {},
+    },
+}
+RETRY_AFTER = {
+    "Retry-After": {"required": True, "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+# Polled by load balancers and monitors, so never throttled.
+UNTHROTTLED_PATHS = {"/api/v1/health/"}
+
+
+def _error(description, component="Error", headers=None):
+    answer = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _error_answers(path, operation):
+    parameters = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    answers = {}
+    if has_body or any(parameter["in"] in ("query", "path") for parameter in parameters):
+        answers["400"] = _error("The request is not valid.", "ValidationError")
+    if any(requirement for requirement in operation.get("security", [])):
+        answers["401"] = _error("No live bearer token.")
+    if any(parameter["in"] == "path" for parameter in parameters):
+        answers["404"] = _error("Not found, or not yours.")
+    if has_body:
+        answers["413"] = _error("The request body is too large.")
+        answers["415"] = _error("The body is not JSON.")
+    if path not in UNTHROTTLED_PATHS:
+        answers["429"] = _error("Too many requests.", headers=RETRY_AFTER)
+    answers["503"] = _error("Briefly unavailable; nothing was saved.", headers=RETRY_AFTER)
+    return answers
+
+
+def document_error_answers(result, generator, request, public):
+    """drf-spectacular post-processing hook: add the error answers every operation can give,
+    leaving alone any a view documents itself."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, answer in _error_answers(path, operation).items():
+                responses.setdefault(code, answer)
+            for code, answer in responses.items():  # an error a view names without its body
+                if int(code) >= 400 and "content" not in answer:
+                    answer["content"] = _error(answer.get("description", ""))["content"]
+    return result

@@ -130,7 +130,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Every error answer goes in the document too (heeljournal/api.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "heeljournal.api.document_error_answers"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "heeljournal.api.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SupportLevelEnum": "heeljournal.enums.SupportLevel",
         "FootwearKindEnum": "heeljournal.enums.FootwearKind",

@@ -18,3 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api)),
 ]
+
+# Under /api/ an unknown URL or a crash still answers JSON.
+handler404 = "heeljournal.api.not_found"
+handler500 = "heeljournal.api.server_error"

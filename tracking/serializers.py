@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation
@@ -35,12 +34,13 @@ class NotInFutureDateTimeField(AwareDateTimeField):
         return moment
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class ChoiceListField(serializers.ListField):
     """A list of enum values, kept once each in the enum's order."""
 
     def __init__(self, choices, **kwargs):
         self.ordered = [value for value, _label in choices]
+        if kwargs.get("allow_empty") is False:
+            kwargs.setdefault("min_length", 1)  # so the OpenAPI document says non-empty too
         super().__init__(child=serializers.ChoiceField(choices=choices), max_length=len(choices) * 2, **kwargs)
 
     def to_internal_value(self, data):

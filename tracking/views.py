@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -54,6 +54,17 @@ def query_date(request, name):
     if parsed is None:
         raise exceptions.ValidationError({name: ["Use a date as YYYY-MM-DD."]})
     return parsed
+
+
+def record_create_answers(serializer):
+    """The answers of a create with a client-chosen id, for the OpenAPI document."""
+    return extend_schema(
+        responses={
+            201: serializer,
+            200: OpenApiResponse(serializer, description="A retry of the same create: the stored record"),
+            409: OpenApiResponse(description="This id belongs to a different record"),
+        }
+    )
 
 
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
@@ -115,6 +126,7 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         records.record_delete(record=instance)
 
 
+@extend_schema_view(create=record_create_answers(FootwearSerializer))
 class FootwearViewSet(UserRecordViewSet):
     model = Footwear
     serializer_class = FootwearSerializer
@@ -127,7 +139,8 @@ class FootwearViewSet(UserRecordViewSet):
             OpenApiParameter("from", OpenApiTypes.DATE, description="First local date"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date"),
         ]
-    )
+    ),
+    create=record_create_answers(EpisodeSerializer),
 )
 class EpisodeViewSet(UserRecordViewSet):
     model = Episode
@@ -159,12 +172,14 @@ class EpisodeViewSet(UserRecordViewSet):
         return queryset
 
 
+@extend_schema_view(create=record_create_answers(ActivitySerializer))
 class ActivityViewSet(UserRecordViewSet):
     model = Activity
     serializer_class = ActivitySerializer
     list_ordering = "-started_at"
 
 
+@extend_schema_view(update=extend_schema(responses={200: JournalEntrySerializer, 201: JournalEntrySerializer}))
 class JournalViewSet(UserRecordViewSet):
     """One entry per local date, addressed by the date; PUT creates or replaces it."""
 
