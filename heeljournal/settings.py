@@ -72,11 +72,26 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache is shared by every server process: login throttling and token lookups rely on it.
-# Redis when REDIS_URL is set; otherwise the database, which needs no server.
+# The cache is shared by every server process: throttles, login counters and cached tokens.
+# Redis when REDIS_URL is set, failing open; otherwise the database, which needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is on the local network and answers in a millisecond: a call that waits longer than
+# this finds it away, and the request goes on without it (heeljournal/cache.py).
+REDIS_CONNECT_TIMEOUT_SECONDS = env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=0.5)
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=0.5)
+# After finding Redis away, a process leaves it alone this long before trying again.
+CACHE_RETRY_AFTER_SECONDS = env.float("CACHE_RETRY_AFTER_SECONDS", default=2.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "heeljournal.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}
 
@@ -189,6 +204,8 @@ NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS
 # A change to a user's episodes is evaluated this long after it, so a burst is evaluated once.
 TREND_DEBOUNCE_SECONDS = env.int("TREND_DEBOUNCE_SECONDS", default=5)
 TREND_SWEEP_BATCH_SIZE = env.int("TREND_SWEEP_BATCH_SIZE", default=500)
+# A claimed batch is due again after this, should its worker die mid-sweep.
+TREND_CLAIM_LEASE_SECONDS = env.int("TREND_CLAIM_LEASE_SECONDS", default=10 * 60)
 # Deleted records stay as tombstones this long so that every phone learns of the deletion.
 SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=90)
 
@@ -206,7 +223,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     # Redis re-delivers an unacknowledged task after this; it must exceed every countdown.
-    else {"visibility_timeout": 2 * 60 * 60}
+    # Without socket timeouts a publish to a Redis that stalls (paused, failing over, behind a
+    # dead NAT entry) would wait forever inside a request; the read timeout stays above the
+    # worker's 1 s BRPOP wait.
+    else {
+        "visibility_timeout": 2 * 60 * 60,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+        "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT_SECONDS", default=1.0),
+    }
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -216,7 +240,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Publishing must never hang a request: a short, bounded retry when the broker is away.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# One retry covers a pooled connection that went stale; each attempt waits at most the
+# broker's socket timeout.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 

@@ -21,9 +21,6 @@ from tracking.schedule import next_local_midnight
 from tracking.selectors import daily_series, rules_horizon
 from tracking.trends import Rules
 
-# A claimed batch is due again after this, should its worker die mid-sweep.
-CLAIM_LEASE = timedelta(minutes=10)
-
 
 def trend_check_schedule(*, user, now=None):
     """Ask for an evaluation a few seconds after a change: one task per burst of changes.
@@ -57,14 +54,19 @@ def due_user_ids(*, now, limit):
     """Claim up to `limit` due users: their due time moves out by a lease, so that a second
     sweep running at the same time takes others."""
     ids = list(TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit])
-    TrendCheck.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + CLAIM_LEASE)
+    TrendCheck.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + _claim_lease())
     return ids
 
 
 def user_claim(*, user_id, now):
     """Take one user's due evaluation (a debounced task); False if it is not due or taken."""
     slack = timedelta(seconds=1)  # a countdown may fire a moment early
-    return bool(TrendCheck.objects.filter(user_id=user_id, due_at__lte=now + slack).update(due_at=now + CLAIM_LEASE))
+    return bool(TrendCheck.objects.filter(user_id=user_id, due_at__lte=now + slack).update(due_at=now + _claim_lease()))
+
+
+def _claim_lease():
+    """A claimed user is due again after this, should the worker die mid-evaluation."""
+    return timedelta(seconds=settings.TREND_CLAIM_LEASE_SECONDS)
 
 
 def users_evaluate(*, user_ids, now=None, rules=None):

@@ -1,0 +1,111 @@
+"""The shared cache on Redis, failing open.
+
+The cache speeds things up and counts (request throttles, failed sign-ins, cached tokens);
+none of it is worth a failed request. While Redis is away a read is a miss and a write is
+skipped: throttles and login counters let requests through, tokens are read from the
+database. A process that found Redis away leaves it alone for CACHE_RETRY_AFTER_SECONDS, so
+an outage costs one socket timeout per process and window, not one per call.
+
+A deletion that could not be made is owed: a revoked token must not come back from the
+cache with Redis. The process makes it before its next call once Redis answers again.
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis import exceptions as redis_errors
+
+log = logging.getLogger(__name__)
+
+# What "Redis is away" looks like: refused, timed out, or a replica during a failover.
+UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)
+MAX_OWED_DELETES = 10_000  # bounded memory through a long outage
+
+
+class _Outage:
+    """One process's view of one Redis: away until when, and the deletions it still owes."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.away_until = 0.0
+        self.owed_deletes = set()
+
+
+_outages = {}  # by LOCATION, shared by the threads of a process
+
+
+class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._outage = _outages.setdefault(str(server), _Outage())
+
+    def _call(self, operation, fallback, owed_keys=()):
+        outage = self._outage
+        if time.monotonic() < outage.away_until:
+            self._owe(owed_keys)
+            return fallback
+        try:
+            if outage.owed_deletes:
+                self._settle()
+            return operation()
+        except UNAVAILABLE as error:
+            outage.away_until = time.monotonic() + settings.CACHE_RETRY_AFTER_SECONDS
+            log.warning("cache unavailable, going on without it: %s", type(error).__name__)
+            self._owe(owed_keys)
+            return fallback
+
+    def _owe(self, keys):
+        owed = self._outage.owed_deletes
+        if keys and len(owed) < MAX_OWED_DELETES:
+            owed.update(keys)
+
+    def _settle(self):
+        with self._outage.lock:
+            keys = list(self._outage.owed_deletes)
+            if keys:
+                self._cache.delete_many(keys)
+                self._outage.owed_deletes.difference_update(keys)
+                log.info("cache back: %d deletions made that were owed", len(keys))
+
+    def _keys(self, keys, version):
+        return [self.make_and_validate_key(key, version=version) for key in keys]
+
+    def get(self, key, default=None, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).get(key, default, version), default)
+
+    def get_many(self, keys, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).has_key(key, version), False)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).add(key, value, timeout, version), False)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).set(key, value, timeout, version), None)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).set_many(data, timeout, version), list(data))
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).touch(key, timeout, version), False)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call(lambda: super(FailOpenRedisCache, self).incr(key, delta, version), delta)
+
+    def delete(self, key, version=None):
+        owed = self._keys([key], version)
+        return self._call(lambda: super(FailOpenRedisCache, self).delete(key, version), False, owed)
+
+    def delete_many(self, keys, version=None):
+        keys = list(keys)
+        owed = self._keys(keys, version)
+        return self._call(lambda: super(FailOpenRedisCache, self).delete_many(keys, version), None, owed)
+
+    def clear(self):
+        return self._call(lambda: super(FailOpenRedisCache, self).clear(), False)
