@@ -1,0 +1,266 @@
+"""Production settings: the environment of docs/deploy.md passes `check --deploy`, HTTPS and
+cookies behave behind the proxy, admin sessions end when idle, bodies are capped, and the
+logs are JSON lines without personal data."""
+
+import io
+import json
+import logging
+import re
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from heeljournal.logging import JsonFormatter
+from tests.conftest import PASSWORD, episode_body, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+
+
+def production_environment(**overrides):
+    """The block of docs/deploy.md, its placeholders filled in, and nothing else of ours."""
+    text = DEPLOY_DOC.read_text()
+    block = re.search(r"<!-- production-environment.*?-->\s*```sh\n(.*?)```", text, re.S).group(1)
+    variables = dict(line.split("=", 1) for line in block.splitlines() if line and not line.startswith("#"))
+    variables = {name: re.sub(r"<[^>]*>", "placeholder", value) for name, value in variables.items()}
+    variables["SECRET_KEY"] = secrets.token_urlsafe(48)  # 64 characters
+    variables["DEFAULT_FROM_EMAIL"] = "HeelJournal <alerts@example.com>"
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **variables, **overrides}
+
+
+DEPLOY_CHECK = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+
+
+def run(arguments, environment):
+    return subprocess.run([sys.executable, *arguments], cwd=ROOT, env=environment, capture_output=True, text=True)
+
+
+def production_settings(names, **overrides):
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{name: getattr(settings, name, None) for name in {names!r}}}, default=str))"
+    )
+    environment = production_environment(DJANGO_SETTINGS_MODULE="heeljournal.settings", **overrides)
+    result = run(["-c", script], environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+# --- The production environment ----------------------------------------------------------------
+
+
+def test_check_deploy_is_clean_with_the_documented_production_environment():
+    result = run(DEPLOY_CHECK, production_environment())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_a_weak_secret_key_fails_the_deploy_check():
+    result = run(DEPLOY_CHECK, production_environment(SECRET_KEY="short"))
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    environment = production_environment()
+    del environment["SECRET_KEY"]
+    result = run(["manage.py", "check"], environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_wrong_log_format_is_refused_loudly():
+    result = run(["manage.py", "check"], production_environment(LOG_FORMAT="xml"))
+    assert result.returncode != 0
+    assert "LOG_FORMAT" in result.stderr
+
+
+def test_the_production_environment_turns_on_https_cookies_idle_sessions_and_shared_limits():
+    values = production_settings(
+        [
+            "DEBUG",
+            "SECURE_PROXY_SSL_HEADER",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SESSION_COOKIE_AGE",
+            "SESSION_SAVE_EVERY_REQUEST",
+            "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+            "CACHES",
+            "REST_FRAMEWORK",
+            "CELERY_BROKER_TRANSPORT_OPTIONS",
+            "LOG_FORMAT",
+        ]
+    )
+    assert values["DEBUG"] is False
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["SECURE_SSL_REDIRECT"] and values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SESSION_COOKIE_AGE"] == 30 * 60
+    assert values["SESSION_SAVE_EVERY_REQUEST"] and values["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
+    cache = values["CACHES"]["default"]
+    assert cache["BACKEND"] == "heeljournal.cache.FailOpenRedisCache"
+    assert cache["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"]["socket_timeout"] == 1.0
+    api = values["REST_FRAMEWORK"]
+    assert api["DEFAULT_THROTTLE_CLASSES"] == ["rest_framework.throttling.UserRateThrottle"]
+    assert api["NUM_PROXIES"] == 1
+    assert api["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]  # no browsable API
+    assert values["LOG_FORMAT"] == "json"
+
+
+def test_development_keeps_plain_http_and_plain_logs():
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "heeljournal.settings"}
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
+        "hasattr(s, 'SECURE_PROXY_SSL_HEADER') and s.SECURE_PROXY_SSL_HEADER, s.LOG_FORMAT)"
+    )
+    result = run(["-c", script], {**environment, "DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "0", "False", "None", "plain"]
+
+
+HEADERS_SCRIPT = """
+import json, django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="api.example.com")
+plain = client.get("/api/v1/nothing-here/")
+health = client.get("/api/v1/health/")
+secure = client.get("/api/v1/nothing-here/", HTTP_X_FORWARDED_PROTO="https")
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location")],
+    "health": health.status_code,
+    "secure": [secure.status_code, secure["Content-Type"], dict(secure.headers)],
+}))
+"""
+
+
+def test_behind_the_proxy_plain_http_is_redirected_and_https_answers_carry_the_security_headers(tmp_path):
+    environment = production_environment(
+        DJANGO_SETTINGS_MODULE="heeljournal.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL="redis://127.0.0.1:1/0",  # nothing there: the cache fails open
+        CELERY_BROKER_URL="redis://127.0.0.1:1/1",
+    )
+    result = run(["-c", HEADERS_SCRIPT], environment)
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.splitlines()[-1])
+    assert answers["plain"] == [301, "https://api.example.com/api/v1/nothing-here/"]
+    assert answers["health"] in (200, 503)  # probed over plain HTTP, never redirected
+    status, content_type, headers = answers["secure"]
+    assert (status, content_type) == (404, "application/json")
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+# --- Requests ------------------------------------------------------------------------------------
+
+
+def test_an_oversized_body_is_a_413_and_saves_nothing(api):
+    from tracking.models import Episode
+
+    body = json.dumps(episode_body(notes="x" * 70_000))
+    response = api.post("/api/v1/episodes/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is too large."}
+    assert not Episode.objects.exists()
+
+
+def test_the_largest_record_the_contract_allows_fits(api):
+    response = api.put("/api/v1/journal/2026-11-24/", {"notes": "é" * 5000, "relief_measures": ["rest"]}, format="json")
+    assert response.status_code in (200, 201)
+
+
+def test_an_unknown_api_url_answers_json_and_the_admin_keeps_its_pages(anon, client):
+    response = anon.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+# --- Admin sessions ------------------------------------------------------------------------------
+
+
+def test_an_admin_session_ends_after_its_idle_time_and_each_request_extends_it(settings, client, clinician):
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(clinician)
+        assert client.get("/admin/").status_code == 200
+        for _ in range(4):  # active for 80 minutes, never 30 idle
+            clock.shift(timedelta(minutes=20))
+            assert client.get("/admin/").status_code == 200
+        clock.shift(timedelta(minutes=31))
+        response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+# --- Logs ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def log_lines():
+    """Everything logged, as the configured console handler writes it."""
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter
+    assert isinstance(formatter, JsonFormatter)  # what tests run with: production's format
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    yield lambda: stream.getvalue().splitlines()
+    root.removeHandler(handler)
+
+
+def test_logs_are_json_lines_without_emails_tokens_or_notes(log_lines, anon, smtp, django_capture_on_commit_callbacks):
+    user = make_user("bounce@example.com")  # the fake SMTP server refuses this address, naming it
+    anon.post("/api/v1/auth/token/", {"email": user.email, "password": "wrong"}, format="json")
+    token = anon.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json").json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    note = "my neighbour Alice Martin drove me to the pharmacy"
+    with django_capture_on_commit_callbacks(execute=True):  # the red flag's email is sent, and refused
+        response = anon.post(
+            "/api/v1/episodes/", episode_body(notes=note, foot_weakness=True), format="json", HTTP_X_REQUEST_ID="req-42"
+        )
+    assert response.status_code == 201
+    anon.get(f"/api/v1/episodes/{response.json()['id']}/")
+    anon.credentials(HTTP_AUTHORIZATION="Bearer not-a-live-token")
+    anon.get("/api/v1/me/")
+
+    lines = log_lines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    text = "\n".join(lines)
+    for secret in ("bounce@example.com", "example.com", token, "not-a-live-token", "Alice", "pharmacy", PASSWORD):
+        assert secret not in text
+    requests_logged = [e for e in entries if e["logger"] == "heeljournal.requests"]
+    assert {(e["method"], e["view"], e["status"]) for e in requests_logged} >= {
+        ("POST", "token", 401),
+        ("POST", "token", 200),
+        ("POST", "episode-list", 201),
+        ("GET", "episode-detail", 200),
+        ("GET", "me", 401),
+    }
+    assert any(e.get("request_id") == "req-42" for e in requests_logged)
+    assert any("[email]" in e["message"] for e in entries if e["logger"] == "tracking.notifications")
+
+
+def test_the_formatter_masks_what_slips_into_a_message():
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "to %s with %s: %s", ("ana@example.org", "Bearer abc.def", "x" * 43), None
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "to [email] with Bearer [token]: [token]"
+    assert entry["level"] == "ERROR" and entry["logger"] == "x"
