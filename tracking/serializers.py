@@ -44,6 +44,8 @@ class ChoiceListField(serializers.ListField):
         super().__init__(child=serializers.ChoiceField(choices=choices), max_length=len(choices) * 2, **kwargs)
 
     def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:  # before duplicates collapse
+            self.fail("max_length", max_length=self.max_length)
         chosen = set(super().to_internal_value(data))
         return [value for value in self.ordered if value in chosen]
 

@@ -125,12 +125,12 @@ class PushTransport(Transport):
 def _fcm_error_status(response):
     try:
         error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
+        for detail in error.get("details", []):
+            if detail.get("errorCode"):
+                return detail["errorCode"]
+        return error.get("status", "")
+    except (ValueError, KeyError, TypeError, AttributeError):  # not the error shape FCM documents
         return ""
-    for detail in error.get("details", []):
-        if detail.get("errorCode"):
-            return detail["errorCode"]
-    return error.get("status", "")
 
 
 TRANSPORTS = {"email": EmailTransport(), "push": PushTransport()}
