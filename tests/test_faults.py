@@ -134,7 +134,7 @@ def alerts_sent():
 @pytest.mark.real_stack
 @pytest.mark.parametrize("away", ["cache and broker", "broker"])
 def test_with_redis_stopped_episodes_are_accepted_and_the_sweep_alerts_once_it_is_back(
-    away, own_redis, settings, quick, owner, api, anon, worker_env, phone, fcm, smtp
+    away, own_redis, settings, quick, token_cache, owner, api, anon, worker_env, phone, fcm, smtp
 ):
     if away == "cache and broker":
         cache_on(settings, own_redis.url(0))
@@ -167,7 +167,7 @@ def test_with_redis_stopped_episodes_are_accepted_and_the_sweep_alerts_once_it_i
 
 @pytest.mark.real_stack
 def test_with_redis_paused_requests_wait_a_bounded_time_and_nothing_is_lost(
-    transactional_db, own_redis, settings, quick, owner, api
+    transactional_db, own_redis, settings, quick, token_cache, owner, api
 ):  # transactional: the tasks are published after a real commit
     cache_on(settings, own_redis.url(0))
     use_broker(own_redis.url(1))
@@ -190,7 +190,7 @@ def test_with_redis_paused_requests_wait_a_bounded_time_and_nothing_is_lost(
 
 @pytest.mark.real_stack
 def test_a_token_revoked_while_redis_is_away_is_not_served_from_the_cache_when_it_returns(
-    own_redis, settings, quick, owner
+    own_redis, settings, quick, token_cache, owner
 ):
     cache_on(settings, own_redis.url(0))
     api = client_for(owner)
