@@ -156,14 +156,22 @@ def test_a_malformed_or_unknown_token_is_a_401(anon, owner, header):
     assert response["WWW-Authenticate"] == "Bearer"
 
 
-def test_an_expired_token_is_a_401(owner):
+@pytest.fixture(params=["read from the database", "cached"])
+def token_lookup(request, settings):
+    """Both ways a token is found: production caches it (with Redis), tests default to not."""
+    settings.TOKEN_CACHE_SECONDS = 300 if request.param == "cached" else 0
+
+
+def test_an_expired_token_is_a_401(owner, token_lookup):
     api = client_for(owner)
+    assert api.get("/api/v1/me/").status_code == 200  # cached now, when the cache is on
     with time_machine.travel(timezone.now() + timedelta(days=settings.TOKEN_IDLE_DAYS, hours=2)):
         assert api.get("/api/v1/me/").status_code == 401
 
 
-def test_a_revoked_token_is_a_401_at_once(owner):
+def test_a_revoked_token_is_a_401_at_once(owner, token_lookup):
     phone, tablet = client_for(owner), client_for(owner)
+    assert phone.get("/api/v1/me/").status_code == tablet.get("/api/v1/me/").status_code == 200
     assert phone.post("/api/v1/auth/logout/").status_code == 204
     assert phone.get("/api/v1/me/").status_code == 401
     assert tablet.get("/api/v1/me/").status_code == 200
@@ -172,7 +180,7 @@ def test_a_revoked_token_is_a_401_at_once(owner):
 
 
 @pytest.mark.parametrize("change", ["deactivated", "erased"])
-def test_the_token_of_a_deactivated_or_erased_account_is_a_401(owner, change):
+def test_the_token_of_a_deactivated_or_erased_account_is_a_401(owner, change, token_lookup):
     api = client_for(owner)
     assert api.get("/api/v1/me/").status_code == 200
     if change == "deactivated":
