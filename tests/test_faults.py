@@ -60,7 +60,11 @@ class RedisServer:
         command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
         command += ["--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
         self.process = subprocess.Popen(command)
-        wait_for(self.answers, timeout=10, interval=0.05)
+        try:
+            wait_for(self.answers, timeout=10, interval=0.05)
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
 
     def answers(self):
         """redis-server answers a ping"""
@@ -310,16 +314,16 @@ def test_a_worker_killed_mid_sweep_leaves_the_work_to_the_next_sweep_and_nothing
     time.sleep(settings.TREND_DEBOUNCE_SECONDS)
 
     holder = locked_table(Escalation._meta.db_table)  # the evaluation will block on it
-    doomed = WorkerProcess(env)
     try:
-        app.send_task("tracking.tasks.sweep_trends")
-        wait_for(lambda: waiting_on(Escalation._meta.db_table, holder))
-        doomed.process.send_signal(signal.SIGKILL)
-        doomed.process.wait(10)
+        doomed = WorkerProcess(env)
+        try:
+            app.send_task("tracking.tasks.sweep_trends")
+            wait_for(lambda: waiting_on(Escalation._meta.db_table, holder))
+        finally:
+            doomed.process.send_signal(signal.SIGKILL)  # mid-sweep, or on the way out of a failure
+            doomed.process.wait(10)
     finally:
         holder.close()
-        if doomed.process.poll() is None:
-            doomed.kill()
     leased_until = TrendCheck.objects.get(user=owner).due_at
     assert leased_until > timezone.now()  # claimed by the dead sweep: nobody else takes it yet
     assert evaluation.due_user_ids(now=timezone.now(), limit=100) == []
@@ -355,7 +359,11 @@ class Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "heeljournal.wsgi", "--bind", f"127.0.0.1:{self.port}"]
         command += "--workers 4 --threads 16 --log-level warning".split()
         self.process = subprocess.Popen(command, env=env)
-        wait_for(self.answers, timeout=30)
+        try:
+            wait_for(self.answers, timeout=30)
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
 
     def answers(self):
         """gunicorn answers"""
@@ -367,8 +375,9 @@ class Gunicorn:
             return False
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(20)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
 
 
 @pytest.mark.real_stack
