@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
@@ -25,9 +25,16 @@ def client_address(request):
     return BaseThrottle().get_ident(request)
 
 
+class RegisterThrottle(AnonRateThrottle):
+    """New accounts per client address, against scripted sign-ups."""
+
+    scope = "register"
+
+
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [RegisterThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterSerializer})
     def post(self, request):

@@ -20,11 +20,6 @@ class InviteNotAccepted(Exception):
     """A code that does not open a patient's journal, with the reason in the clinician's words."""
 
 
-def invite_days():
-    # Until the lead adds CARE_INVITE_DAYS to heeljournal/settings.py, a week.
-    return getattr(settings, "CARE_INVITE_DAYS", 7)
-
-
 def invite_code_digest(code):
     """The stored form of a code; spaces, dashes and case do not matter."""
     normalized = re.sub(r"[\s-]", "", code).upper()
@@ -37,7 +32,10 @@ def invite_create(*, patient, now=None):
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     code = "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
     invite = CareInvite.objects.create(
-        patient=patient, digest=invite_code_digest(code), created_at=now, expires_at=now + timedelta(days=invite_days())
+        patient=patient,
+        digest=invite_code_digest(code),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.CARE_INVITE_DAYS),
     )
     return code, invite
 

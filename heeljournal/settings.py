@@ -149,7 +149,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A request-rate cap per user, counted in Redis (a database cache would cost queries per request).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"] if REDIS_URL else [],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_PER_USER", default="600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_PER_USER", default="600/min"),
+        "register": env.str("REGISTRATIONS_PER_ADDRESS", default="30/hour"),
+    },
     "EXCEPTION_HANDLER": "heeljournal.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -191,6 +194,8 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# A clinician's invite code works once, for this many days.
+CARE_INVITE_DAYS = env.int("CARE_INVITE_DAYS", default=7)
 # DRF reads it for the client address of throttles and login counters; unset, it would take
 # X-Forwarded-For as the client sends it, and a forged one a request would dodge every limit.
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES

@@ -150,3 +150,14 @@ def test_malformed_json_is_a_400(anon):
 def test_make_user_helper_uses_the_real_registration(db):
     user = make_user("helper@example.com")
     assert user.check_password(PASSWORD)
+
+
+def test_registrations_from_one_address_are_throttled(anon, monkeypatch):
+    from accounts.views import RegisterThrottle
+
+    monkeypatch.setattr(RegisterThrottle, "THROTTLE_RATES", {"register": "2/hour"})  # read once, at import
+    assert register(anon, email="a@example.com").status_code == 201
+    assert register(anon, email="b@example.com").status_code == 201
+    response = register(anon, email="c@example.com")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0

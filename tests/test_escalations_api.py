@@ -134,3 +134,12 @@ def test_insights_reject_a_bad_window(api, days):
     response = api.get("/api/v1/insights/", {"days": days})
     assert response.status_code == 400
     assert "days" in response.json()
+
+
+def test_acknowledging_shows_in_the_next_episode_sync(api):
+    api.post("/api/v1/episodes/", episode_body(foot_weakness=True), format="json")
+    since = api.get("/api/v1/episodes/").json()["results"][0]["updated_at"]
+    escalation = api.get(URL).json()["results"][0]
+    api.post(f"{URL}{escalation['id']}/acknowledge/")
+    changed = api.get("/api/v1/episodes/", {"updated_since": since}).json()["results"]
+    assert changed[0]["escalation"]["acknowledged_at"] is not None

@@ -103,6 +103,8 @@ def escalation_acknowledge(*, escalation, now):
             escalation.refresh_from_db()
             _record(escalation, "acknowledged", from_state, "The user acknowledged it.", now)
             notifications.notifications_cancel(escalation=escalation, why="acknowledged before it was sent")
+            # Episodes show their escalation: a phone syncing episodes must learn of the change.
+            Episode.with_tombstones.filter(escalation=escalation).update(updated_at=now)
     return escalation
 
 
