@@ -1,0 +1,94 @@
+"""One trend sweep as production runs it, or the SQL floor beside it; prints one JSON line.
+
+    python bench/sweep.py sweep [days later]   # claim due users in batches, evaluate each batch
+    python bench/sweep.py floor                # one bare aggregate pass over the rows the sweep reads
+
+Run each in a fresh process (bench/run.py does), so that the peak RSS is the sweep's own.
+The Celery tasks do the same work: sweep_trends claims batches with due_user_ids and each
+evaluate_trend_batch calls users_evaluate; here the two run in one process, batch after batch.
+`days later` moves the clock the two functions are given (the next night is 1): users then
+come due as in production, at their own local midnight, and the rules' windows move on.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heeljournal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from tracking.evaluation import due_user_ids, users_evaluate  # noqa: E402
+from tracking.models import Episode, Escalation, Notification  # noqa: E402
+from tracking.selectors import rules_horizon  # noqa: E402
+from tracking.trends import Rules  # noqa: E402
+
+
+def peak_rss_mb():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux counts KiB
+
+
+def sweep(days_later=0):
+    started_rss = peak_rss_mb()
+    users = batches = 0
+    now = timezone.now() + timedelta(days=int(days_later))
+    began = time.perf_counter()
+    while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
+        users_evaluate(user_ids=ids, now=now)
+        users += len(ids)
+        batches += 1
+    seconds = time.perf_counter() - began
+    return {
+        "seconds": round(seconds, 3),
+        "users": users,
+        "batches": batches,
+        "batch_size": settings.TREND_SWEEP_BATCH_SIZE,
+        "rss_before_mb": started_rss,
+        "peak_rss_mb": peak_rss_mb(),
+        "open_escalations": Escalation.objects.filter(closed_at__isnull=True).count(),
+        "notifications": Notification.objects.count(),
+    }
+
+
+# The same figures as tracking.selectors.daily_series, for every user at once, with nothing around it.
+FLOOR_SQL = f"""
+    SELECT user_id, local_date, count(*), max(severity), max(pain),
+           count(*) FILTER (WHERE side = 'both'), count(*) FILTER (WHERE radiates_from_back),
+           count(*) FILTER (WHERE bowel_bladder_change), count(*) FILTER (WHERE foot_weakness),
+           count(*) FILTER (WHERE sudden_onset AND severity >= %s)
+    FROM {Episode._meta.db_table}
+    WHERE deleted_at IS NULL AND local_date >= %s
+    GROUP BY user_id, local_date
+"""
+
+
+def floor(runs=3):
+    """The best of a few runs (the first also warms the cache for the sweep that follows)."""
+    rules, now = Rules.from_settings(), timezone.now()
+    zones = User.objects.values_list("timezone", flat=True).distinct()
+    first_day = rules_horizon(min(now.astimezone(User(timezone=zone).zone).date() for zone in zones), rules)
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_SQL, [rules.sudden_severe_min_severity, first_day])
+            rows = cursor.fetchall()
+        timings.append(time.perf_counter() - began)
+    return {"seconds": round(min(timings), 3), "rows": len(rows), "first_day": first_day.isoformat()}
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "sweep"
+    print(json.dumps({"sweep": sweep, "floor": floor}[what](*sys.argv[2:])))
