@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation
+from heeljournal.serializers import ModelSerializer
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 
 
@@ -50,7 +51,7 @@ class ChoiceListField(serializers.ListField):
         return [value for value in self.ordered if value in chosen]
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(ModelSerializer):
     guidance = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Guidance article slugs")
     evidence = serializers.DictField(read_only=True, help_text="The days and figures behind the decision")
 
@@ -67,7 +68,7 @@ class OwnFootwearField(serializers.PrimaryKeyRelatedField):
         return Footwear.objects.filter(user=self.context["request"].user)
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(ModelSerializer):
     """A synced record: the phone may choose `id` on create; a deleted one is a tombstone."""
 
     id = serializers.UUIDField(required=False)
