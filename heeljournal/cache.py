@@ -16,7 +16,7 @@ import time
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis import exceptions as redis_errors
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,27 @@ class _Outage:
 _outages = {}  # by LOCATION, shared by the threads of a process
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django makes a new redis.Redis for every call; with redis-py 8 making one costs more than
+    the round trip itself (measured: 0.1 to 0.5 ms against 0.06 ms). One per pool is enough:
+    a client is only a handle on its thread-safe pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._outage = _outages.setdefault(str(server), _Outage())
 
     def _call(self, operation, fallback, owed_keys=()):

@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A request-rate cap per user, counted in Redis (a database cache would cost queries per request).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"] if REDIS_URL else [],
+    "DEFAULT_THROTTLE_CLASSES": ["heeljournal.throttling.UserRateThrottle"] if REDIS_URL else [],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_RATE_PER_USER", default="600/min"),
         "register": env.str("REGISTRATIONS_PER_ADDRESS", default="30/hour"),

@@ -400,7 +400,7 @@ def test_requests_per_user_are_throttled_with_retry_after(api, monkeypatch):
     from tests.conftest import real_stack_or_skip
 
     real_stack_or_skip()  # the throttle counts in Redis, so it runs only with Redis
-    from rest_framework.throttling import UserRateThrottle
+    from heeljournal.throttling import UserRateThrottle
 
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "5/min"})
     answers = [api.get("/api/v1/me/") for _ in range(6)]
