@@ -39,7 +39,7 @@ SECONDS = int(env("BENCH_SECONDS", "10"))  # each load test, after a warm-up of 
 WARM_UP_SECONDS = 2
 # The three load tests run in interleaved rounds and each figure is its median round: a burst
 # of other work on the machine then moves one round, not the figure.
-ROUNDS = int(env("BENCH_ROUNDS", "3"))
+ROUNDS = int(env("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(env("BENCH_CONNECTIONS", "16"))
 LOAD_USERS = 200  # phones signed in during the load tests, one token each
 RED_FLAG_USERS = 30
@@ -81,13 +81,20 @@ started = []  # every process this run started, stopped at the end whatever happ
 # --- Services --------------------------------------------------------------------------------
 
 
+DATABASE = urlsplit(DATABASE_URL).path.lstrip("/")
+COPY = f"{DATABASE}_copy"  # where a nightly sweep runs, so that each round starts from the same state
+
+
+def admin(*statements):
+    """Statements on the server's `postgres` database (making and dropping databases)."""
+    with psycopg.connect(urlunsplit(urlsplit(DATABASE_URL)._replace(path="/postgres")), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
 def database_fresh():
     """Drop and make the benchmark database, then migrate it."""
-    parts = urlsplit(DATABASE_URL)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
     manage("migrate", "--noinput", "--verbosity", "0")
 
 
@@ -106,11 +113,29 @@ def manage(*args):
     subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=ENV, check=True)
 
 
-def inside(script, *args):
+def inside(script, *args, database_url=DATABASE_URL):
     """Run a bench/ script in the project's Django, in a process of its own; its JSON answer."""
     command = [sys.executable, str(BENCH / script), *map(str, args)]
-    done = subprocess.run(command, cwd=ROOT, env=ENV, check=True, capture_output=True, text=True)
+    environment = ENV | {"DATABASE_URL": database_url}
+    done = subprocess.run(command, cwd=ROOT, env=environment, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def on_a_copy(script, *args):
+    """Run a bench/ script on a fresh copy of the benchmark database, then drop the copy."""
+    admin(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)', f'CREATE DATABASE "{COPY}" TEMPLATE "{DATABASE}"')
+    try:
+        return inside(script, *args, database_url=urlunsplit(urlsplit(DATABASE_URL)._replace(path=f"/{COPY}")))
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)')
+        redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
+
+
+def median(results):
+    """The median result by value, with every round's value beside it."""
+    middle = sorted(results, key=lambda result: result["seconds" if "seconds" in result else "value"])
+    chosen = middle[len(results) // 2]
+    return chosen | {"rounds": [result.get("seconds", result.get("value")) for result in results]}
 
 
 def start(name, command, ready):
@@ -139,7 +164,7 @@ def gunicorn(name, app, url):
     def answers():
         try:
             return requests.get(f"{url}/", timeout=1).status_code < 500
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or the last server still going away
             return False
 
     return start(name, [sys.executable, "-m", "gunicorn", *GUNICORN, "--log-level", "warning", *app], answers)
@@ -287,12 +312,12 @@ def sweep_phase(users):
     redis_empty(CACHE_URL, BROKER_URL)
     manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED)
     sql("VACUUM ANALYZE")  # as autovacuum would have, long before a nightly sweep
-    floor = inside("sweep.py", "floor")  # also warms the cache for the sweep
+    floor = inside("sweep.py", "floor")  # best of five; also warms the cache for the sweep
     first = inside("sweep.py", "sweep")  # everyone due: opens the escalations the logs call for
     redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
     sql("VACUUM ANALYZE")  # a day of autovacuum (this server may run without it)
-    nightly = inside("sweep.py", "sweep", 1)  # the next night: windows move on, evidence changes
-    redis_empty(BROKER_URL)
+    # The next night, each round on a copy of this state: windows move on, evidence changes.
+    nightly = median([on_a_copy("sweep.py", "sweep", 1) for _ in range(ROUNDS)])
     episodes = sql("SELECT count(*) FROM tracking_episode")[0][0]
     return {"users": users, "episodes": episodes, "floor": floor, "first": first, "nightly": nightly}
 
@@ -321,8 +346,7 @@ def api_phase():
     stop(hello)
     figures = {"debounce_seconds": users["debounce_seconds"]}
     for name, results in rounds.items():
-        median = sorted(results, key=lambda result: result["value"])[len(results) // 2]
-        figures[name] = median | {"rounds": [result["value"] for result in results]}
+        figures[name] = median(results)
     figures["api_create_episode_ms"] = create_latency(users["load"][:RED_FLAG_USERS])
     figures["red_flag_to_outbox_ms"] = red_flag_latency(users["red_flag"])
 
@@ -398,9 +422,11 @@ def figures_of(api, small, large):
                 of=floor,
                 target="≤ 3× sql_floor_seconds",
                 at_most=3,
+                cpu_seconds=sweep["cpu_seconds"],
                 users_evaluated=sweep["users"],
                 open_escalations=sweep["open_escalations"],
                 notifications=sweep["notifications"],
+                **({"rounds": sweep["rounds"]} if "rounds" in sweep else {}),
             )
         peak = max(run["first"]["peak_rss_mb"], run["nightly"]["peak_rss_mb"])
         rows[f"sweep_peak_rss_mb{k}"] = figure(peak, "MB", rss_at_start_mb=run["first"]["rss_before_mb"])
