@@ -8,6 +8,7 @@ DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY and DEBUG=0.
 from pathlib import Path
 
 import environ
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -274,6 +275,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # One retry covers a pooled connection that went stale; each attempt waits at most the
 # broker's socket timeout.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Sweep batches have a queue of their own, so that a long sweep never stands between a
+# user's change and its evaluation, or an alert and its delivery. A worker started without
+# -Q consumes both queues.
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("sweep", routing_key="sweep"))
+CELERY_TASK_ROUTES = {"tracking.tasks.evaluate_trend_batch": {"queue": "sweep"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 

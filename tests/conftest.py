@@ -220,7 +220,8 @@ def worker_env(transactional_db, settings, fcm, smtp):
     real_stack_or_skip()
     db = connection.settings_dict
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")  # nothing left over from earlier tests
+        for queue in app.amqp.queues:
+            conn.default_channel.queue_purge(queue)  # nothing left over from earlier tests
     return {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",

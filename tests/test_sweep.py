@@ -111,3 +111,21 @@ def test_the_sweep_task_fans_out_every_due_user(settings, monkeypatch):
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # the batches run here, in order
     tasks.sweep_trends()
     assert Escalation.objects.filter(reason="persistent").count() == 10
+
+
+@pytest.mark.real_stack
+@pytest.mark.django_db
+def test_sweep_batches_wait_in_their_own_queue_not_before_a_users_evaluation():
+    real_stack_or_skip()
+    from heeljournal.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in ("celery", "sweep"):
+            channel.queue_purge(queue)
+        tasks.evaluate_trend_batch.delay([1, 2, 3])
+        tasks.evaluate_user_trends.delay(1)
+        sizes = {queue: channel.queue_declare(queue, passive=True).message_count for queue in ("celery", "sweep")}
+        for queue in ("celery", "sweep"):
+            channel.queue_purge(queue)
+    assert sizes == {"celery": 1, "sweep": 1}
