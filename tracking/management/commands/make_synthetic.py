@@ -53,7 +53,6 @@ PATTERNS = (
     Pattern("bilateral", 0.15, 0.60, (1, 2, 3), (2, 5), (2, 5), 0.70, 0.02),
     Pattern("radiating", 0.10, 0.60, (1, 1, 2), (3, 6), (3, 6), 0.05, 0.60),
 )
-# Plain strings: COPY would write an enum member by its name.
 LOCATIONS = [
     [HeelLocation.PLANTAR],
     [HeelLocation.MEDIAL],
@@ -66,8 +65,7 @@ SENSATIONS = [
     [Sensation.PINS_AND_NEEDLES],
     [Sensation.BURNING],
 ]
-LOCATIONS, SENSATIONS = ([[str(value) for value in values] for values in lists] for lists in (LOCATIONS, SENSATIONS))
-ONE_SIDE, BOTH_SIDES = (str(Side.LEFT), str(Side.RIGHT)), str(Side.BOTH)
+ONE_SIDE, BOTH_SIDES = (Side.LEFT.value, Side.RIGHT.value), Side.BOTH.value  # plain strings, as COPY writes them
 DURATIONS = (5, 10, 15, 30, 60, 120)
 
 
