@@ -113,6 +113,17 @@ class FailOpenRedisCache(RedisCache):
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call(lambda: super(FailOpenRedisCache, self).touch(key, timeout, version), False)
 
+    def count(self, key, timeout, version=None):
+        """Add one to a counter that lives `timeout` seconds from its first count, and return it:
+        one round trip (Django's incr makes two and fails on a missing key)."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def counted():
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            return pipeline.incr(key).expire(key, timeout, nx=True).execute()[0]
+
+        return self._call(counted, 1)
+
     def incr(self, key, delta=1, version=None):
         return self._call(lambda: super(FailOpenRedisCache, self).incr(key, delta, version), delta)
 

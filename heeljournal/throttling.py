@@ -1,4 +1,4 @@
-"""The per-user request rate, counted with one Redis INCR a request.
+"""The per-user request rate, counted with one Redis round trip a request.
 
 DRF's UserRateThrottle keeps the time of every request in the window as a list that each
 request reads and writes whole: at 600 a minute, the largest thing a request touched. A
@@ -23,11 +23,7 @@ class UserRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         if self.rate is None or (key := self.get_cache_key(request, view)) is None:
             return True
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's first request
-            count = 1 if cache.add(key, 1, timeout=self.duration) else cache.incr(key)
-        return count <= self.num_requests
+        return cache.count(key, timeout=self.duration) <= self.num_requests  # Redis only (settings)
 
     def wait(self):
         return self.duration - time.time() % self.duration

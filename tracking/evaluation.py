@@ -37,7 +37,7 @@ def trend_check_schedule(*, user, now=None):
     if scheduled:
         from tracking.tasks import evaluate_user_trends
 
-        enqueue_on_commit(evaluate_user_trends, user.pk)
+        enqueue_on_commit(evaluate_user_trends, user.pk, countdown=settings.TREND_DEBOUNCE_SECONDS)
 
 
 SCHEDULE_SQL = f"""

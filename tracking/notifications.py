@@ -28,7 +28,7 @@ def notifications_plan(*, escalation, send_number, now):
     """
     user = escalation.user
     at_once = escalation.level in AT_ONCE
-    if not at_once and _visit_alerts_today(user, now) >= settings.MAX_VISIT_ALERTS_PER_DAY:
+    if not at_once and _other_visit_alerts_today(escalation, now) >= settings.MAX_VISIT_ALERTS_PER_DAY:
         log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
         return []
     not_before = (
@@ -53,17 +53,21 @@ def notifications_plan(*, escalation, send_number, now):
     if at_once:
         transaction.on_commit(lambda: [notification_deliver(pk) for pk in ids], robust=True)
     elif not_before <= now:
-        from tracking.tasks import deliver_notification
+        from tracking.tasks import deliver_notifications
 
-        for pk in ids:
-            enqueue_on_commit(deliver_notification, pk)
+        enqueue_on_commit(deliver_notifications, ids)
     return ids
 
 
-def _visit_alerts_today(user, now):
-    """Sends planned for this user in the last day, as (escalation, send) pairs."""
-    recent = Notification.objects.filter(escalation__user=user, created_at__gt=now - timedelta(days=1))
-    return recent.values("escalation_id", "send_number").distinct().count()
+def _other_visit_alerts_today(escalation, now):
+    """The user's other "book a visit" alerts sent in the last day, from the escalations' own
+    record of their last send (a user's few escalations, by the escalation_list index)."""
+    from tracking.models import Escalation
+
+    recent = Escalation.objects.filter(
+        user_id=escalation.user_id, level=EscalationLevel.SEE_CLINICIAN, last_sent_at__gt=now - timedelta(days=1)
+    )
+    return recent.exclude(pk=escalation.pk).count()
 
 
 def notifications_cancel(*, escalation, why):
@@ -72,12 +76,12 @@ def notifications_cancel(*, escalation, why):
     )
 
 
-def enqueue_on_commit(task, *args):
+def enqueue_on_commit(task, *args, countdown=None):
     """Queue a task once the transaction commits; a broker outage is logged, never raised.
 
     Whatever was not queued is found by the periodic sweeps, from the database.
     """
-    transaction.on_commit(lambda: task.delay(*args), robust=True)
+    transaction.on_commit(lambda: task.apply_async(args, countdown=countdown), robust=True)
 
 
 def _retry_delay(attempts):

@@ -41,6 +41,12 @@ def deliver_notification(notification_id):
 
 
 @shared_task
+def deliver_notifications(notification_ids):
+    """Send the alerts of one send (its channels and devices), each claimed on its own."""
+    return [notifications.notification_deliver(pk) for pk in notification_ids]
+
+
+@shared_task
 def sweep_outbox():
     """Queue what is due: after quiet hours, after a backoff, or after a broker outage."""
     now = timezone.now()

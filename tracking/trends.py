@@ -7,7 +7,6 @@ No database, no clock: the caller passes both in.
 
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from statistics import mean
 
 from heeljournal.enums import EscalationLevel, EscalationReason
 
@@ -82,6 +81,10 @@ def persistent(days, today, rules):
     )
 
 
+def _mean(values):
+    return sum(values) / len(values)  # statistics.mean is exact but slow, and these are small ints
+
+
 def _rise(days, today, rules, figure):
     """Compare the mean daily `figure` of the recent half of the window with the earlier half."""
     half = rules.worsening_window_days // 2
@@ -92,7 +95,7 @@ def _rise(days, today, rules, figure):
     need = rules.worsening_min_logged_days_per_half
     if len(earlier) < need or len(recent) < need:
         return None
-    rise = round(mean(recent) - mean(earlier), 6)  # 2.0 must count as 2.0, not 1.9999999
+    rise = round(_mean(recent) - _mean(earlier), 6)  # 2.0 must count as 2.0, not 1.9999999
     if rise < rules.worsening_min_rise:
         return None
     return {
@@ -100,8 +103,8 @@ def _rise(days, today, rules, figure):
         "earlier_days": len(earlier),
         "recent_days": len(recent),
         "min_logged_days_per_half": need,
-        "earlier_mean": round(mean(earlier), 2),
-        "recent_mean": round(mean(recent), 2),
+        "earlier_mean": round(_mean(earlier), 2),
+        "recent_mean": round(_mean(recent), 2),
         "rise": round(rise, 2),
         "min_rise": rules.worsening_min_rise,
         "recent_from": recent_start.isoformat(),

@@ -111,8 +111,8 @@ class UserRecordViewSet(viewsets.ModelViewSet):
             record, created = self.record_create(record_id=record_id, data=data)
         except records.RecordConflict:
             raise Conflict() from None
-        body = self.get_serializer(record).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        serializer.instance = record  # the serializer that read the body writes the answer
+        return Response(serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def record_create(self, *, record_id, data):
         return records.record_create(model=self.model, user=self.request.user, data=data, record_id=record_id)
@@ -208,8 +208,8 @@ class JournalViewSet(UserRecordViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry, created = records.journal_entry_put(user=request.user, day=day, data=serializer.validated_data)
-        body = self.get_serializer(entry).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        serializer.instance = entry
+        return Response(serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ExportView(APIView):
