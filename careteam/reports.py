@@ -21,6 +21,7 @@ from careteam.chart import COLOURS, HEIGHT, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from guidance.models import NOT_A_PROFESSIONAL
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
+from tracking.serializers import EpisodeSerializer
 
 # --- CSV ---------------------------------------------------------------------------------------
 
@@ -106,19 +107,11 @@ def records_csv(*, user):
 
 
 FOOTWEAR_FIELDS = ("arch_support", "cushioning", "orthotic_insert", "retired")
-EPISODE_FIELDS = (
-    "started_at",
-    "duration_minutes",
-    "side",
-    "locations",
-    "sensations",
-    "severity",
-    "pain",
-    "radiates_from_back",
-    "sudden_onset",
-    "foot_weakness",
-    "bowel_bladder_change",
-    "notes",
+# What the patient logged of an episode: the API's fields less the server's and the links.
+EPISODE_FIELDS = tuple(
+    name
+    for name in EpisodeSerializer.Meta.fields
+    if name not in {"id", "created_at", "updated_at", "footwear", "escalation"}
 )
 
 
