@@ -5,8 +5,11 @@ own `today`; output is a `Finding` per rule that holds, with the evidence behind
 No database, no clock: the caller passes both in.
 """
 
-from dataclasses import dataclass, field, fields
+from bisect import bisect_left
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from operator import attrgetter
+from typing import NamedTuple
 
 from heeljournal.enums import EscalationLevel, EscalationReason
 
@@ -15,9 +18,12 @@ Level, Reason = EscalationLevel, EscalationReason
 RED_FLAG_REASONS = (Reason.BOWEL_BLADDER, Reason.FOOT_WEAKNESS, Reason.SUDDEN_SEVERE)
 
 
-@dataclass(frozen=True)
-class Day:
-    """The figures of one local date on which the user logged at least one episode."""
+class Day(NamedTuple):
+    """The figures of one local date on which the user logged at least one episode.
+
+    A tuple, not a dataclass: a sweep builds one for each of 170,000 rows, and a tuple is
+    made in a third of the time.
+    """
 
     date: date
     episodes: int
@@ -25,7 +31,7 @@ class Day:
     pain: int | None = None  # daily pain: the highest logged that day, if any was
     both_sides: int = 0  # episodes felt in both feet
     radiating: int = 0  # episodes felt running down from the back
-    red_flags: frozenset = field(default_factory=frozenset)  # red-flag reasons raised that day
+    red_flags: frozenset = frozenset()  # red-flag reasons raised that day
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,15 @@ class Finding:
     evidence: dict
 
 
+_date = attrgetter("date")
+
+
 def _window(days, today, length):
-    """The days among the last `length` local dates, today included."""
-    first = today - timedelta(days=length - 1)
-    return [day for day in days if first <= day.date <= today]
+    """The days among the last `length` local dates, today included.
+
+    `days` are in date order and none is after today (trend_findings sees to it).
+    """
+    return days[bisect_left(days, today - timedelta(days=length - 1), key=_date) :]
 
 
 def persistent(days, today, rules):
@@ -89,9 +100,10 @@ def _rise(days, today, rules, figure):
     """Compare the mean daily `figure` of the recent half of the window with the earlier half."""
     half = rules.worsening_window_days // 2
     recent_start = today - timedelta(days=half - 1)
-    window = [day for day in _window(days, today, rules.worsening_window_days) if figure(day) is not None]
-    earlier = [figure(day) for day in window if day.date < recent_start]
-    recent = [figure(day) for day in window if day.date >= recent_start]
+    window = _window(days, today, rules.worsening_window_days)
+    split = bisect_left(window, recent_start, key=_date)
+    earlier = [value for day in window[:split] if (value := figure(day)) is not None]
+    recent = [value for day in window[split:] if (value := figure(day)) is not None]
     need = rules.worsening_min_logged_days_per_half
     if len(earlier) < need or len(recent) < need:
         return None
@@ -112,12 +124,12 @@ def _rise(days, today, rules, figure):
 
 
 def worsening(days, today, rules):
-    evidence = _rise(days, today, rules, lambda day: day.severity)
+    evidence = _rise(days, today, rules, attrgetter("severity"))
     return evidence and Finding(Reason.WORSENING, Level.SEE_CLINICIAN, {"figure": "daily severity", **evidence})
 
 
 def increasing_pain(days, today, rules):
-    evidence = _rise(days, today, rules, lambda day: day.pain)
+    evidence = _rise(days, today, rules, attrgetter("pain"))
     return evidence and Finding(Reason.INCREASING_PAIN, Level.SEE_CLINICIAN, {"figure": "daily pain", **evidence})
 
 
@@ -162,7 +174,7 @@ TREND_RULES = (persistent, worsening, increasing_pain, bilateral_pattern, radiat
 
 def trend_findings(days, *, today, rules):
     """Every trend rule that holds today."""
-    days = sorted((day for day in days if day.date <= today), key=lambda day: day.date)
+    days = sorted((day for day in days if day.date <= today), key=_date)
     return [finding for rule in TREND_RULES if (finding := rule(days, today, rules))]
 
 
