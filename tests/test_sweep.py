@@ -129,3 +129,48 @@ def test_sweep_batches_wait_in_their_own_queue_not_before_a_users_evaluation():
         for queue in ("celery", "sweep"):
             channel.queue_purge(queue)
     assert sizes == {"celery": 1, "sweep": 1}
+
+
+@pytest.mark.django_db
+def test_a_batch_opens_its_escalations_with_the_same_few_queries_for_5_or_50_users(django_assert_max_num_queries):
+    small, large = population(5, name="small"), population(50, name="large")
+    counts = []
+    for users in (small, large):
+        with django_assert_max_num_queries(20) as captured:
+            report = users_evaluate(user_ids=[user.pk for user in users])
+        counts.append(len(captured))
+        assert list(report.values()) == [["opened persistent (see_clinician)"]] * len(users)
+    assert counts[0] == counts[1]
+    assert Escalation.objects.filter(reason="persistent", sends=1).count() == 55
+    assert Notification.objects.filter(channel="email", send_number=1).count() == 55
+    assert set(Escalation.objects.values_list("events__what", flat=True)) == {"opened"}
+
+
+@pytest.mark.django_db
+def test_a_batch_caps_a_users_visit_alerts_in_the_order_the_rules_come(settings):
+    """Three visit alerts at once with a cap of two: the first two reasons get theirs, as
+    when they were opened one after another."""
+    settings.MAX_VISIT_ALERTS_PER_DAY = 2
+    (user,) = population(1, logged_days=0)
+    now = timezone.now()
+    Episode.objects.bulk_create(
+        Episode(
+            user=user,
+            started_at=now - timedelta(days=day),
+            local_date=(now - timedelta(days=day)).date(),
+            side="left",
+            locations=["plantar"],
+            sensations=["numbness"],
+            severity=2 if day >= 7 else 7,
+            pain=1 if day >= 7 else 6,
+        )
+        for day in range(14)
+    )
+    users_evaluate(user_ids=[user.pk], now=now)
+    assert set(Escalation.objects.values_list("reason", "sends")) == {
+        ("persistent", 1),
+        ("worsening", 1),
+        ("increasing_pain", 1),
+    }
+    alerted = set(Notification.objects.filter(channel="email").values_list("escalation__reason", flat=True))
+    assert alerted == {"persistent", "worsening"}

@@ -5,6 +5,7 @@ constraint, or an UPDATE ... WHERE on the state it expects), so two workers eval
 same user at once cannot open, re-send or close anything twice.
 """
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -46,31 +47,71 @@ def _record(escalation, what, from_state, why, now):
     )
 
 
-def escalation_open(*, user, finding, today, now):
-    """Open an escalation with its first alert; None if one is already open (a race lost)."""
+def _escalation_new(*, user, finding, today, now):
+    """An unsaved escalation for a finding, its first alert counted as sent (info sends none)."""
     title, message, guidance = alert_text(finding)
     alerts = finding.level != EscalationLevel.INFO  # info waits in the app's list
+    return Escalation(
+        user=user,
+        reason=finding.reason,
+        level=finding.level,
+        title=title,
+        message=message,
+        guidance=guidance,
+        evidence=finding.evidence,
+        created_at=now,
+        last_held_on=today,
+        sends=1 if alerts else 0,
+        last_sent_at=now if alerts else None,
+    )
+
+
+def _opened_why(escalation):
+    return f"{EscalationReason(escalation.reason).label}: {escalation.evidence}"
+
+
+def escalation_open(*, user, finding, today, now):
+    """Open an escalation with its first alert; None if one is already open (a race lost)."""
+    escalation = _escalation_new(user=user, finding=finding, today=today, now=now)
     try:
         with transaction.atomic():
-            escalation = Escalation.objects.create(
-                user=user,
-                reason=finding.reason,
-                level=finding.level,
-                title=title,
-                message=message,
-                guidance=guidance,
-                evidence=finding.evidence,
-                created_at=now,
-                last_held_on=today,
-                sends=1 if alerts else 0,
-                last_sent_at=now if alerts else None,
-            )
-            _record(escalation, "opened", "", f"{EscalationReason(finding.reason).label}: {finding.evidence}", now)
-            if alerts:
+            escalation.save(force_insert=True)
+            _record(escalation, "opened", "", _opened_why(escalation), now)
+            if escalation.sends:
                 notifications.notifications_plan(escalation=escalation, send_number=1, now=now)
     except IntegrityError:
         return None
     return escalation
+
+
+# The order trends_apply decides a user's escalations in, which the daily alert cap follows.
+REASON_ORDER = {reason: n for n, reason in enumerate(EscalationReason)}
+
+
+def escalations_alert(*, opening, resending, now):
+    """Open a batch's new escalations and re-send its due ones, with their alerts, in one
+    transaction and a few statements.
+
+    `opening` are unsaved escalations (from trends_apply); one whose user and reason already
+    has an open escalation (another worker's: the one-open-per-reason index) is skipped, as
+    escalation_open skips it. A re-send another worker made first is skipped too. The alerts
+    are planned together, each user's in the order the rules come, as the daily cap counts.
+    Returns (opened, resent).
+    """
+    if not opening and not resending:
+        return [], []
+    with transaction.atomic():
+        Escalation.objects.bulk_create(opening, ignore_conflicts=True)
+        inserted = set(Escalation.objects.filter(pk__in=[e.pk for e in opening]).values_list("pk", flat=True))
+        opened = [escalation for escalation in opening if escalation.pk in inserted]
+        EscalationEvent.objects.bulk_create(
+            EscalationEvent(escalation=e, at=now, what="opened", from_state="", to_state=e.state, why=_opened_why(e))
+            for e in opened
+        )
+        resent = [escalation for escalation in resending if escalation_resend(escalation=escalation, now=now)]
+        sends = sorted([e for e in opened if e.sends] + resent, key=lambda e: (e.user_id, REASON_ORDER[e.reason]))
+        notifications.notifications_plan_many([(escalation, escalation.sends) for escalation in sends], now=now)
+    return opened, resent
 
 
 def escalation_refresh(escalation, finding, today):
@@ -121,6 +162,7 @@ def resend_is_due(escalation, now):
 
 @transaction.atomic
 def escalation_resend(*, escalation, now):
+    """Count a re-send; the caller plans its alerts (escalations_alert, with the batch's)."""
     resent = Escalation.objects.filter(pk=escalation.pk, sends=escalation.sends, acknowledged_at__isnull=True).update(
         sends=F("sends") + 1, last_sent_at=now
     )
@@ -128,16 +170,25 @@ def escalation_resend(*, escalation, now):
         escalation.sends += 1
         escalation.last_sent_at = now
         _record(escalation, "resent", "open", f"Still holds, unacknowledged: re-send {escalation.sends - 1}.", now)
-        notifications.notifications_plan(escalation=escalation, send_number=escalation.sends, now=now)
     return bool(resent)
+
+
+@dataclass
+class Applied:
+    """What trends_apply did and decided for one user; the caller writes the rest in bulk."""
+
+    changes: list = field(default_factory=list)  # what happened, in words
+    refreshed: list = field(default_factory=list)  # open escalations whose figures changed
+    opening: list = field(default_factory=list)  # new escalations, unsaved (escalations_alert)
+    resending: list = field(default_factory=list)  # open escalations whose re-send is due
 
 
 def trends_apply(*, user, days, today, now, escalations, rules):
     """Bring one user's escalations in line with what their log shows on `today`.
 
     `escalations` are the user's open ones and those acknowledged within the quiet period.
-    Returns (changes, refreshed): what happened, in words, and the open escalations whose
-    figures changed, for the caller to save in bulk.
+    Closes are written here (a few a night); new escalations, re-sends and refreshed figures
+    are returned for the caller to write with the batch's.
     """
     findings = {finding.reason: finding for finding in trend_findings(days, today=today, rules=rules)}
     red_flag_days = red_flag_last_days(days, today=today)
@@ -145,32 +196,32 @@ def trends_apply(*, user, days, today, now, escalations, rules):
     quiet_period = timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
     # After an acknowledgement the same alert waits out a quiet period before it may return.
     resting = {e.reason for e in escalations if e.acknowledged_at and now - e.acknowledged_at < quiet_period}
-    changes, refreshed = [], []
+    applied = Applied()
     for reason in EscalationReason:
         current, finding = open_now.get(reason), findings.get(reason)
         if reason in RED_FLAG_REASONS:  # opened by the request that logged them; only kept or closed here
             held = red_flag_days.get(reason)
             if current and held and held > current.last_held_on:
                 current.last_held_on = held
-                refreshed.append(current)
+                applied.refreshed.append(current)
         elif finding:
-            if current and rank(finding.level) > rank(current.level):
+            if current and finding.level != current.level and rank(finding.level) > rank(current.level):
                 escalation_close(escalation=current, what="superseded", why=f"Now {finding.level}.", now=now)
                 current = None
             if current is None:
-                if reason not in resting and escalation_open(user=user, finding=finding, today=today, now=now):
-                    changes.append(f"opened {reason} ({finding.level})")
+                if reason not in resting:
+                    applied.opening.append(_escalation_new(user=user, finding=finding, today=today, now=now))
                 continue
             if escalation_refresh(current, finding, today):
-                refreshed.append(current)
-            if resend_is_due(current, now) and escalation_resend(escalation=current, now=now):
-                changes.append(f"re-sent {reason}")
+                applied.refreshed.append(current)
+            if resend_is_due(current, now):
+                applied.resending.append(current)
             continue
         if current and (today - current.last_held_on).days >= settings.ESCALATION_CLOSE_AFTER_DAYS:
             why = f"The rule has not held since {current.last_held_on}."
             if escalation_close(escalation=current, why=why, now=now):
-                changes.append(f"closed {reason}")
-    return changes, refreshed
+                applied.changes.append(f"closed {reason}")
+    return applied
 
 
 def red_flags_raise(*, episode, now):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from tracking.escalations import trends_apply
+from tracking.escalations import escalations_alert, trends_apply
 from tracking.models import Episode, Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
 from tracking.schedule import next_local_midnight
@@ -82,19 +82,30 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     todays = {user.pk: user.local_date(now) for user in users}
     series = daily_series(user_ids=list(todays), first_day=rules_horizon(min(todays.values()), rules), rules=rules)
     escalations = _escalations_by_user(list(todays), now)
-    report, refreshed, checks = {}, [], []
+    report, refreshed, opening, resending, checks = {}, [], [], [], []
     for user in users:
-        today = todays[user.pk]
-        changes, changed = trends_apply(
-            user=user, days=series[user.pk], today=today, now=now, escalations=escalations.get(user.pk, []), rules=rules
+        applied = trends_apply(
+            user=user,
+            days=series[user.pk],
+            today=todays[user.pk],
+            now=now,
+            escalations=escalations.get(user.pk, []),
+            rules=rules,
         )
-        refreshed += changed
-        if changes:
-            report[user.email] = changes
+        refreshed += applied.refreshed
+        opening += applied.opening
+        resending += applied.resending
+        if applied.changes:
+            report[user.email] = applied.changes
         active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
         # Nothing logged lately and nothing open: nothing can change until the user logs again.
         due_at = next_local_midnight(now, zone=user.zone) if active else None
         checks.append(TrendCheck(user_id=user.pk, due_at=due_at, evaluated_at=now))
+    opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
+    for escalation in opened:
+        report.setdefault(escalation.user.email, []).append(f"opened {escalation.reason} ({escalation.level})")
+    for escalation in resent:
+        report.setdefault(escalation.user.email, []).append(f"re-sent {escalation.reason}")
     _escalations_save(refreshed, now)
     _checks_save(checks, now)
     return report

@@ -1,11 +1,12 @@
 """The outbox: which alerts an escalation sends, when, and their delivery at most once."""
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import Device
@@ -20,54 +21,90 @@ AT_ONCE = (EscalationLevel.URGENT, EscalationLevel.EMERGENCY)
 
 
 def notifications_plan(*, escalation, send_number, now):
-    """Write the outbox rows of one send, on the channels the user keeps open.
+    """Write the outbox rows of one send, on the channels the user keeps open."""
+    return notifications_plan_many([(escalation, send_number)], now=now)
+
+
+def notifications_plan_many(sends, *, now):
+    """Write the outbox rows of many sends, [(escalation, send number)], with a few queries.
 
     Urgent and emergency alerts go out at once, quiet hours ignored, delivered right after
     the caller's transaction commits (inside the request that logged a red flag). The rest
-    wait for the end of quiet hours and go through the queue.
+    wait for the end of quiet hours and go through the queue, in one task for the lot.
+    Sends are capped in the order given, as if planned one after another.
     """
-    user = escalation.user
-    at_once = escalation.level in AT_ONCE
-    if not at_once and _other_visit_alerts_today(escalation, now) >= settings.MAX_VISIT_ALERTS_PER_DAY:
-        log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
-        return []
-    not_before = (
-        now if at_once else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
-    )
-    rows = []
-    if user.email_alerts and user.email_deliverable:
-        rows.append(Notification(channel=Channel.EMAIL))
-    if user.push_alerts:
-        rows += [
-            Notification(channel=Channel.PUSH, device=device)
-            for device in Device.objects.filter(user=user, active=True)
-        ]
-    for row in rows:
-        row.escalation, row.send_number, row.not_before, row.created_at = escalation, send_number, not_before, now
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a retried plan adds nothing
-    ids = list(
-        Notification.objects.filter(escalation=escalation, send_number=send_number, status=Status.PENDING).values_list(
-            "id", flat=True
+    sent_today = _visit_alerts_today([escalation for escalation, _ in sends if escalation.level not in AT_ONCE], now)
+    planned, rows = [], []
+    devices = _push_devices({escalation.user for escalation, _ in sends if escalation.user.push_alerts})
+    for escalation, send_number in sends:
+        user = escalation.user
+        at_once = escalation.level in AT_ONCE
+        if not at_once:
+            capped = sent_today[user.pk] >= settings.MAX_VISIT_ALERTS_PER_DAY
+            if escalation.level == EscalationLevel.SEE_CLINICIAN:  # sent now, capped or not: later ones count it
+                sent_today[user.pk] += 1
+            if capped:
+                log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
+                continue
+        not_before = (
+            now
+            if at_once
+            else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
         )
-    )
-    if at_once:
-        transaction.on_commit(lambda: [notification_deliver(pk) for pk in ids], robust=True)
-    elif not_before <= now:
+        channels = [Notification(channel=Channel.EMAIL)] if user.email_alerts and user.email_deliverable else []
+        if user.push_alerts:
+            channels += [Notification(channel=Channel.PUSH, device=device) for device in devices.get(user.pk, [])]
+        for row in channels:
+            row.escalation, row.send_number, row.not_before, row.created_at = escalation, send_number, not_before, now
+        rows += channels
+        planned.append((escalation, send_number, at_once, not_before <= now))
+    if not planned:
+        return []
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a retried plan adds nothing
+    ids = {}
+    for pk, escalation_id, send_number in Notification.objects.filter(
+        escalation_id__in={escalation.pk for escalation, *_ in planned}, status=Status.PENDING
+    ).values_list("id", "escalation_id", "send_number"):
+        ids.setdefault((escalation_id, send_number), []).append(pk)
+    at_once_ids, due_ids = [], []
+    for escalation, send_number, at_once, due in planned:
+        send_ids = ids.get((escalation.pk, send_number), [])
+        if at_once:
+            at_once_ids += send_ids
+        elif due:
+            due_ids += send_ids
+    if at_once_ids:
+        transaction.on_commit(lambda: [notification_deliver(pk) for pk in at_once_ids], robust=True)
+    if due_ids:
         from tracking.tasks import deliver_notifications
 
-        enqueue_on_commit(deliver_notifications, ids)
-    return ids
+        enqueue_on_commit(deliver_notifications, due_ids)
+    return [pk for escalation, send_number, *_ in planned for pk in ids.get((escalation.pk, send_number), [])]
 
 
-def _other_visit_alerts_today(escalation, now):
-    """The user's other "book a visit" alerts sent in the last day, from the escalations' own
-    record of their last send (a user's few escalations, by the escalation_list index)."""
+def _visit_alerts_today(escalations, now):
+    """For each of these escalations' users, their "book a visit" alerts sent in the last day,
+    from the escalations' own record of their last send, these escalations left out (a user's
+    few escalations, by the escalation_list index)."""
     from tracking.models import Escalation
 
-    recent = Escalation.objects.filter(
-        user_id=escalation.user_id, level=EscalationLevel.SEE_CLINICIAN, last_sent_at__gt=now - timedelta(days=1)
-    )
-    return recent.exclude(pk=escalation.pk).count()
+    counts = Counter()
+    if escalations:
+        recent = Escalation.objects.filter(
+            user_id__in={escalation.user_id for escalation in escalations},
+            level=EscalationLevel.SEE_CLINICIAN,
+            last_sent_at__gt=now - timedelta(days=1),
+        ).exclude(pk__in=[escalation.pk for escalation in escalations])
+        counts.update(dict(recent.values("user_id").annotate(sent=Count("id")).values_list("user_id", "sent")))
+    return counts
+
+
+def _push_devices(users):
+    devices = {}
+    if users:
+        for device in Device.objects.filter(user__in=users, active=True):
+            devices.setdefault(device.user_id, []).append(device)
+    return devices
 
 
 def notifications_cancel(*, escalation, why):
