@@ -100,7 +100,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
         # Nothing logged lately and nothing open: nothing can change until the user logs again.
         due_at = next_local_midnight(now, zone=user.zone) if active else None
-        checks.append(TrendCheck(user_id=user.pk, due_at=due_at, evaluated_at=now))
+        checks.append((user.pk, due_at))
     opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
     for escalation in opened:
         report.setdefault(escalation.user.email, []).append(f"opened {escalation.reason} ({escalation.level})")
@@ -151,14 +151,29 @@ def _escalations_by_user(user_ids, now):
 
 
 def _checks_save(checks, now):
-    """Record the evaluations; a change logged meanwhile keeps its earlier due time."""
-    TrendCheck.objects.bulk_create(
-        checks, update_conflicts=True, unique_fields=["user"], update_fields=["due_at", "evaluated_at"]
-    )
+    """Record the evaluations, [(user id, next due time)], in one upsert; a change logged
+    meanwhile keeps its earlier due time.
+
+    Written out rather than bulk_create(update_conflicts=True), which made and prepared a
+    model object for each user (~0.1 s of a nightly sweep at 10,000 users).
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    evaluated_at = adapt(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CHECKS_SQL.format(rows=", ".join(["(%s, %s, %s)"] * len(checks))),
+            [value for user_id, due_at in checks for value in (user_id, adapt(due_at), evaluated_at)],
+        )
     late = set(
-        Episode.with_tombstones.filter(user_id__in=[check.user_id for check in checks], updated_at__gt=now).values_list(
+        Episode.with_tombstones.filter(user_id__in=[user_id for user_id, _ in checks], updated_at__gt=now).values_list(
             "user_id", flat=True
         )
     )
     if late:
         TrendCheck.objects.filter(user_id__in=late).update(due_at=timezone.now())
+
+
+CHECKS_SQL = f"""
+    INSERT INTO {TrendCheck._meta.db_table} (user_id, due_at, evaluated_at) VALUES {{rows}}
+    ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at, evaluated_at = excluded.evaluated_at
+"""
