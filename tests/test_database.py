@@ -1,0 +1,40 @@
+"""The PostgreSQL backend (heeljournal/postgresql): times read in C come back as the same
+instants, in UTC, as Django's own reading gave them."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from tests.conftest import episode_body, real_stack_or_skip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_times_come_back_as_the_instants_written_in_utc(api):
+    real_stack_or_skip()
+    from heeljournal.postgresql.base import UtcTimestamptzLoader
+    from tracking.models import Episode
+
+    paris = ZoneInfo("Europe/Paris")
+    written = [
+        datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=paris),  # the last moment before summer time
+        datetime(2026, 3, 29, 3, 0, tzinfo=paris),
+        datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=paris),  # the second 2:30 of the autumn night
+        datetime(2026, 11, 24, 6, 30, 0, 1, tzinfo=UTC),
+    ]
+    for moment in written:
+        assert (
+            api.post("/api/v1/episodes/", episode_body(started_at=moment.isoformat()), format="json").status_code == 201
+        )
+    read = sorted(Episode.objects.values_list("started_at", flat=True))
+    assert read == sorted(moment.astimezone(UTC) for moment in written)
+    assert all(moment.tzinfo is UTC for moment in read)
+    assert [e["started_at"] for e in api.get("/api/v1/episodes/").json()["results"]][
+        -1
+    ] == "2026-03-29T00:59:59.999999Z"
+    with connection.cursor() as cursor:  # and they were read by the C loader's hand-off
+        assert isinstance(cursor.cursor.adapters.get_loader(1184, 0)(1184, cursor.cursor), UtcTimestamptzLoader)
+        cursor.execute("SELECT %s::timestamptz - interval '1 day'", [written[0]])
+        assert cursor.fetchone()[0] == written[0] - timedelta(days=1)
