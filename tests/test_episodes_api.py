@@ -207,6 +207,19 @@ def test_a_list_costs_the_same_queries_for_5_or_50_episodes(api, django_assert_n
         assert len(api.get(URL).json()["results"]) == 50
 
 
+def test_a_list_shows_each_red_flag_escalation_with_one_query_more(api, django_assert_num_queries):
+    post(api, foot_weakness=True)
+    post(api, bowel_bladder_change=True)
+    post(api)
+    with django_assert_num_queries(3):  # the token with its user, the page, the page's escalations
+        listed = api.get(URL).json()["results"]
+    alerts = {episode["escalation"]["reason"] for episode in listed if episode["escalation"]}
+    assert alerts == {"foot_weakness", "bowel_bladder"}
+    assert [episode["escalation"] for episode in listed if not episode["escalation"]] == [None]
+    opened = api.get("/api/v1/escalations/").json()["results"]
+    assert sorted(e["id"] for e in opened) == sorted(e["escalation"]["id"] for e in listed if e["escalation"])
+
+
 def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries):
     # The token with its user; in a transaction, the insert and the trend check's schedule.
     with django_assert_num_queries(5):

@@ -102,6 +102,12 @@ class UserRecordViewSet(viewsets.ModelViewSet):
     def filter_list(self, queryset):
         return queryset
 
+    def list(self, request, *args, **kwargs):
+        serializer_class = self.get_serializer_class()
+        page = self.paginate_queryset(serializer_class.values_of(self.get_queryset()))
+        serializer = self.get_serializer(serializer_class.records_from(page), many=True)
+        return self.get_paginated_response(serializer.data)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
