@@ -2,6 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.tokens import token_authenticate
+from heeljournal.throttling import device_counter
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -19,7 +20,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        token = token_authenticate(secret)
+        token = token_authenticate(secret, counter=device_counter)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         return token.user, token

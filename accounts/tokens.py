@@ -31,15 +31,19 @@ def _cache_key(digest):
     return f"token:{digest}"
 
 
-def token_authenticate(secret):
+def token_authenticate(secret, *, counter=None):
     """The live token for `secret` with its user, or None; pushes the expiry out.
 
     The lookup is the cost of every request, so the token with its user is kept in the
     shared cache (Redis) for TOKEN_CACHE_SECONDS; deleting a token, or saving its user,
     drops the cached copy at once (accounts/signals.py), so revocation stays immediate.
+    `counter(digest)` names a request counter (heeljournal/throttling.py) counted in the
+    same round trip; the token carries the count as `uses_this_window`.
     """
     digest = token_digest(secret)
-    token = cache.get(_cache_key(digest)) if settings.TOKEN_CACHE_SECONDS else None
+    token, uses = None, None
+    if settings.TOKEN_CACHE_SECONDS:
+        token, uses = _cached(digest, counter(digest) if counter else None)
     if token is None:
         token = AccessToken.objects.select_related("user").filter(digest=digest, user__is_active=True).first()
         if token is None:
@@ -52,7 +56,15 @@ def token_authenticate(secret):
         AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
         _remember(token)
+    token.uses_this_window = uses
     return token
+
+
+def _cached(digest, counter):
+    get_and_count = getattr(cache, "get_and_count", None)  # Redis (heeljournal/cache.py)
+    if get_and_count is None:
+        return cache.get(_cache_key(digest)), None
+    return get_and_count(_cache_key(digest), counter)
 
 
 def _remember(token):

@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)
 MAX_OWED_DELETES = 10_000  # bounded memory through a long outage
 
+# KEYS[1] a cached value, KEYS[2] a counter that lives ARGV[1] seconds from its first count.
+GET_AND_COUNT = """
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return {redis.call('GET', KEYS[1]), count}
+"""
+
 
 class _Outage:
     """One process's view of one Redis: away until when, and the deletions it still owes."""
@@ -60,6 +67,7 @@ class FailOpenRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._outage = _outages.setdefault(str(server), _Outage())
+        self._get_and_count = None  # the script, registered on first use
 
     def _call(self, operation, fallback, owed_keys=()):
         outage = self._outage
@@ -123,6 +131,24 @@ class FailOpenRedisCache(RedisCache):
             return pipeline.incr(key).expire(key, timeout, nx=True).execute()[0]
 
         return self._call(counted, 1)
+
+    def get_and_count(self, key, counter=None, version=None):
+        """A cached value, and with `counter` = (key, timeout) the count that `count` would
+        return, in one round trip: (value or None, count or None). One script call costs
+        redis-py less than a pipeline of the same three commands."""
+        if counter is None:
+            return self.get(key, version=version), None
+        key = self.make_and_validate_key(key, version=version)
+        counter_key, timeout = self.make_and_validate_key(counter[0], version=version), counter[1]
+
+        def read():
+            client = self._cache.get_client(key, write=True)
+            if self._get_and_count is None:
+                self._get_and_count = client.register_script(GET_AND_COUNT)
+            value, count = self._get_and_count(keys=[key, counter_key], args=[timeout], client=client)
+            return (None if value is None else self._cache._serializer.loads(value)), count
+
+        return self._call(read, (None, 1))
 
     def incr(self, key, delta=1, version=None):
         return self._call(lambda: super(FailOpenRedisCache, self).incr(key, delta, version), delta)

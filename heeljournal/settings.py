@@ -149,11 +149,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "heeljournal.api.SingleRendererNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # A request-rate cap per user, counted in Redis (a database cache would cost queries per request).
-    "DEFAULT_THROTTLE_CLASSES": ["heeljournal.throttling.UserRateThrottle"] if REDIS_URL else [],
+    # A request-rate cap per signed-in device, counted in Redis as its token is read (a
+    # database cache would cost queries per request).
+    "DEFAULT_THROTTLE_CLASSES": ["heeljournal.throttling.DeviceRateThrottle"] if REDIS_URL else [],
     "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("API_RATE_PER_USER", default="600/min"),
+        "device": env.str("API_RATE_PER_DEVICE", default="600/min"),
         "register": env.str("REGISTRATIONS_PER_ADDRESS", default="30/hour"),
     },
     "EXCEPTION_HANDLER": "heeljournal.api.exception_handler",

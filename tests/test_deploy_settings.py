@@ -110,7 +110,7 @@ def test_the_production_environment_turns_on_https_cookies_idle_sessions_and_sha
     assert cache["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     assert values["CELERY_BROKER_TRANSPORT_OPTIONS"]["socket_timeout"] == 1.0
     api = values["REST_FRAMEWORK"]
-    assert api["DEFAULT_THROTTLE_CLASSES"] == ["heeljournal.throttling.UserRateThrottle"]
+    assert api["DEFAULT_THROTTLE_CLASSES"] == ["heeljournal.throttling.DeviceRateThrottle"]
     assert api["NUM_PROXIES"] == 1
     assert api["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]  # no browsable API
     assert values["LOG_FORMAT"] == "json"

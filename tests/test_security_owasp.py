@@ -396,16 +396,17 @@ def test_a_forged_cursor_is_a_400(api, cursor):
     assert "cursor" in response.json()
 
 
-def test_requests_per_user_are_throttled_with_retry_after(api, monkeypatch):
+def test_requests_per_device_are_throttled_with_retry_after(api, owner, monkeypatch):
     from tests.conftest import real_stack_or_skip
 
     real_stack_or_skip()  # the throttle counts in Redis, so it runs only with Redis
-    from heeljournal.throttling import UserRateThrottle
+    from heeljournal.throttling import DeviceRateThrottle
 
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "5/min"})
+    monkeypatch.setattr(DeviceRateThrottle, "THROTTLE_RATES", {"device": "5/min"})
     answers = [api.get("/api/v1/me/") for _ in range(6)]
     assert [answer.status_code for answer in answers] == [200] * 5 + [429]
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
+    assert client_for(owner).get("/api/v1/me/").status_code == 200  # the user's other phone goes on
 
 
 # --- API5: Broken Function Level Authorization ------------------------------------------------
