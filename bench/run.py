@@ -49,8 +49,14 @@ URL, HELLO_URL = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"
 
 # One process per core, and threads so that a worker waiting on PostgreSQL or Redis serves
 # another request meanwhile; gthread also keeps connections alive, as a phone's HTTP client
-# and a load balancer would (a sync worker closes every connection after one answer).
-GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "5"]
+# and a load balancer would (a sync worker closes every connection after one answer). A
+# worker may hold its share of the load's connections and one per thread more (below that,
+# gthread closes kept-alive connections): otherwise the first worker to wake could accept
+# all of them for the whole run and leave the other core idle (seen: one worker at 94% CPU,
+# the other at 0%, and the create figure moving 2x between runs).
+WORKERS, THREADS = 2, 4
+GUNICORN = ["--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS), "--keep-alive", "5"]
+GUNICORN += ["--worker-connections", str(-(-CONNECTIONS // WORKERS) + THREADS)]
 HELLO_APP = ["--bind", HELLO_URL[7:], "--pythonpath", str(BENCH), "hello_wsgi:application"]
 DJANGO_APP = ["--bind", URL[7:], "heeljournal.wsgi:application"]
 CELERY = [sys.executable, "-m", "celery", "-A", "heeljournal"]
