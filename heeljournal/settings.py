@@ -96,13 +96,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# PostgreSQL plans a statement once per connection, not at every request: parameters are
-# bound by the server and a statement run 5 times is prepared (psycopg's threshold). Planning
-# cost PostgreSQL more CPU than running a page of episodes (measured with pgbench). A
-# transaction-mode pooler older than PgBouncer 1.21 cannot carry prepared statements: set
-# DB_PREPARED_STATEMENTS=0 behind one.
-if DATABASES["default"]["ENGINE"] == "heeljournal.postgresql" and env.bool("DB_PREPARED_STATEMENTS", default=True):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every server process: throttles, login counters and cached tokens.
