@@ -97,7 +97,19 @@ class ModelSerializer(serializers.ModelSerializer):
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
+            for field in cls._built_fields.values():  # validators are built once, shared by the copies
+                for one in (field, getattr(field, "child", None)):
+                    if one is not None:
+                        one.validators  # noqa: B018 (a lazy property)
         return {name: _fresh(field) for name, field in cls._built_fields.items()}
+
+    def get_validators(self):
+        """The model's uniqueness validators, found once per class: DRF rebuilds them, with a
+        queryset, for every serializer."""
+        cls = type(self)
+        if "_built_validators" not in cls.__dict__:
+            cls._built_validators = super().get_validators()
+        return list(cls._built_validators)
 
     @classmethod
     def _plan(cls):
