@@ -30,8 +30,9 @@ PLAIN = (
 
 def _utc_iso(value):
     """DRF's rendering of a time: UTC, ISO 8601, `Z` for the offset."""
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if value.tzinfo is not UTC:  # times read from the database already are
+        value = value.astimezone(UTC)
+    return value.isoformat()[:-6] + "Z"  # "+00:00" in UTC
 
 
 def _reading(field, model):

@@ -112,7 +112,7 @@ def test_the_production_environment_turns_on_https_cookies_idle_sessions_and_sha
     api = values["REST_FRAMEWORK"]
     assert api["DEFAULT_THROTTLE_CLASSES"] == ["heeljournal.throttling.DeviceRateThrottle"]
     assert api["NUM_PROXIES"] == 1
-    assert api["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]  # no browsable API
+    assert api["DEFAULT_RENDERER_CLASSES"] == ["heeljournal.renderers.FastJSONRenderer"]  # no browsable API
     assert values["LOG_FORMAT"] == "json"
 
 
