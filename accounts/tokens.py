@@ -24,6 +24,10 @@ def token_issue(*, user, device_name=""):
     """A new token for one device: the secret is returned once and never stored."""
     secret = secrets.token_urlsafe(32)
     token = AccessToken.objects.create(user=user, digest=token_digest(secret), device_name=device_name)
+    # Each token has a request rate of its own, so their number bounds what one account can
+    # ask of the API: past MAX_TOKENS_PER_USER, the least recently used are signed out.
+    live = AccessToken.objects.filter(user=user).order_by("-last_used_at", "-pk").values_list("pk", flat=True)
+    AccessToken.objects.filter(pk__in=list(live[settings.MAX_TOKENS_PER_USER :])).delete()
     return secret, token
 
 

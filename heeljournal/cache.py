@@ -25,11 +25,14 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)
 MAX_OWED_DELETES = 10_000  # bounded memory through a long outage
 
-# KEYS[1] a cached value, KEYS[2] a counter that lives ARGV[1] seconds from its first count.
+# KEYS[1] a cached value; if it is there, one more on KEYS[2], a counter that lives ARGV[1]
+# seconds from its first count (a miss counts nothing: made-up keys leave nothing behind).
 GET_AND_COUNT = """
+local value = redis.call('GET', KEYS[1])
+if not value then return {false, false} end
 local count = redis.call('INCR', KEYS[2])
 if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
-return {redis.call('GET', KEYS[1]), count}
+return {value, count}
 """
 
 
@@ -133,9 +136,9 @@ class FailOpenRedisCache(RedisCache):
         return self._call(counted, 1)
 
     def get_and_count(self, key, counter=None, version=None):
-        """A cached value, and with `counter` = (key, timeout) the count that `count` would
-        return, in one round trip: (value or None, count or None). One script call costs
-        redis-py less than a pipeline of the same three commands."""
+        """A cached value and, when there is one and `counter` = (key, timeout), the count that
+        `count` would return, in one round trip: (value or None, count or None). One script
+        call costs redis-py less than a pipeline of the same commands."""
         if counter is None:
             return self.get(key, version=version), None
         key = self.make_and_validate_key(key, version=version)

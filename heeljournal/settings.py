@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     # database cache would cost queries per request).
     "DEFAULT_THROTTLE_CLASSES": ["heeljournal.throttling.DeviceRateThrottle"] if REDIS_URL else [],
     "DEFAULT_THROTTLE_RATES": {
-        "device": env.str("API_RATE_PER_DEVICE", default="600/min"),
+        "device": env.str("API_RATE_PER_DEVICE", default=env.str("API_RATE_PER_USER", default="600/min")),
         "register": env.str("REGISTRATIONS_PER_ADDRESS", default="30/hour"),
     },
     "EXCEPTION_HANDLER": "heeljournal.api.exception_handler",
@@ -190,6 +190,8 @@ SPECTACULAR_SETTINGS = {
 # --- Auth ----------------------------------------------------------------------------------
 # A token dies after this long without use; each use pushes the end out again.
 TOKEN_IDLE_DAYS = env.int("TOKEN_IDLE_DAYS", default=30)
+# Signed-in devices per user; signing in on one more signs out the least recently used.
+MAX_TOKENS_PER_USER = env.int("MAX_TOKENS_PER_USER", default=10)
 # How long a token and its user stay in the shared cache; only with Redis (a database cache
 # would cost the query it saves). Revocation drops the cached copy at once.
 TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=300 if REDIS_URL else 0)

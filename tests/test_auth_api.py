@@ -115,6 +115,20 @@ def test_logout_kills_only_the_token_used(anon, owner):
     assert anon.get("/api/v1/me/").status_code == 200
 
 
+def test_signing_in_on_one_device_too_many_signs_out_the_least_recently_used(anon, owner, settings):
+    settings.MAX_TOKENS_PER_USER = 3
+    oldest, *others = [sign_in(anon).json()["token"] for _ in range(3)]
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):  # use is noted hourly
+        anon.credentials(HTTP_AUTHORIZATION=f"Bearer {oldest}")
+        assert anon.get("/api/v1/me/").status_code == 200  # still in use: no longer the least recent
+        newest = sign_in(anon).json()["token"]
+    answers = {}
+    for token in [oldest, *others, newest]:
+        anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        answers[token] = anon.get("/api/v1/me/").status_code
+    assert list(answers.values()).count(401) == 1 and answers[others[0]] == 401
+
+
 def test_logout_all_kills_every_token_of_the_user(anon, owner, other_api):
     first, second = sign_in(anon).json()["token"], sign_in(anon).json()["token"]
     anon.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")

@@ -2,6 +2,8 @@
 revocation still takes effect at once."""
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from tests.conftest import PASSWORD, client_for
 
@@ -57,3 +59,21 @@ def test_a_deactivated_or_erased_account_is_signed_out_at_once(cached_api, owner
     anon.get("/api/v1/me/")
     assert anon.delete("/api/v1/me/").status_code == 204
     assert anon.get("/api/v1/me/").status_code == 401
+
+
+def test_each_request_is_counted_with_its_token_read_and_made_up_tokens_leave_nothing(owner, anon, token_cache):
+    from django.core.cache import cache
+
+    from tests.conftest import real_stack_or_skip
+
+    real_stack_or_skip()  # the count lives in Redis
+    redis = cache._cache.get_client(write=True)
+    api = client_for(owner)
+    with time_machine.travel(timezone.now().replace(second=0), tick=False):  # one rate window
+        for _ in range(4):  # the first reads the token from the database, the others from Redis
+            assert api.get("/api/v1/me/").status_code == 200
+        anon.credentials(HTTP_AUTHORIZATION="Bearer made-up-secret-of-a-stranger")
+        for _ in range(5):
+            assert anon.get("/api/v1/me/").status_code == 401
+    (counter,) = redis.scan_iter("*throttle:device:*")
+    assert int(redis.get(counter)) == 4
