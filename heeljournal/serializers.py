@@ -10,8 +10,10 @@ follows a plan made once from those fields: which attribute to read, and how to 
 import copy
 import operator
 from datetime import UTC, date
+from functools import cached_property
 from types import SimpleNamespace
 
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework import serializers
 
 # Fields whose stored value is already what the answer holds.
@@ -49,8 +51,6 @@ def _reading(field, model):
         return source, str
     if isinstance(field, serializers.PrimaryKeyRelatedField):
         return model._meta.get_field(source).attname, str  # the id, without loading the object
-    if isinstance(field, serializers.BaseSerializer):
-        return source, field.to_representation
     if isinstance(field, PLAIN):
         return source, None
     return None, None
@@ -67,28 +67,49 @@ def _fresh(field):
     return fresh
 
 
+def _tuple_getter(attributes):
+    """A function from an object to the tuple of these attributes (attrgetter's own shape
+    changes with one attribute, and it takes none)."""
+    if len(attributes) > 1:
+        return operator.attrgetter(*attributes)
+    if attributes:
+        one = operator.attrgetter(attributes[0])
+        return lambda instance: (one(instance),)
+    return lambda instance: ()
+
+
 class _Plan:
     """How a serializer class writes an object out, and what a list of them reads."""
 
     def __init__(self, serializer):
-        model = serializer.Meta.model
-        fields = list(serializer._readable_fields)
-        readings = [(field.field_name, *_reading(field, model)) for field in fields]
+        self.model = serializer.Meta.model
+        self.fields = list(serializer._readable_fields)
+        readings = [(field.field_name, *_reading(field, self.model)) for field in self.fields]
         # Every attribute read in one C call, the few that need converting converted after.
         self.names = [name for name, attribute, _ in readings if attribute is not None]
-        self.read = operator.attrgetter(*(attribute for _, attribute, _ in readings if attribute is not None))
+        self.read = _tuple_getter([attribute for _, attribute, _ in readings if attribute is not None])
         self.conversions = [(name, convert) for name, attribute, convert in readings if attribute and convert]
         self.by_drf = [name for name, attribute, _ in readings if attribute is None]
-        # Lists read only these columns (relations by their id), and a tombstone's deleted_at.
-        columns = {"deleted_at"} & {field.name for field in model._meta.concrete_fields}
-        for field in fields:
-            stored = model._meta.get_field(field.source)
+
+    @cached_property
+    def columns(self):
+        """What a list reads: each field's column (a relation's id), and a tombstone's deleted_at."""
+        meta = self.model._meta
+        columns = {"deleted_at"} & {field.name for field in meta.concrete_fields}
+        for field in self.fields:
+            try:
+                stored = meta.get_field(field.source)
+            except FieldDoesNotExist:
+                raise ImproperlyConfigured(f"{field.field_name} is not a column: list with model objects") from None
             columns.add(stored.attname if stored.is_relation else stored.name)
-        self.columns = sorted(columns)
-        # Nested objects (an episode's escalation) are read once for a whole page.
-        self.nested = [
-            (field.source, model._meta.get_field(field.source))
-            for field in fields
+        return sorted(columns)
+
+    @cached_property
+    def nested(self):
+        """Nested objects (an episode's escalation), read once for a whole page of a list."""
+        return [
+            (field.source, self.model._meta.get_field(field.source))
+            for field in self.fields
             if isinstance(field, serializers.BaseSerializer)
         ]
 
@@ -120,8 +141,7 @@ class ModelSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         plan = self._plan()
-        values = plan.read(instance)
-        output = dict(zip(plan.names, values if len(plan.names) > 1 else (values,), strict=True))
+        output = dict(zip(plan.names, plan.read(instance), strict=True))
         for name, convert in plan.conversions:
             if (value := output[name]) is not None:
                 output[name] = convert(value)

@@ -34,7 +34,9 @@ def test_times_come_back_as_the_instants_written_in_utc(api):
     assert [e["started_at"] for e in api.get("/api/v1/episodes/").json()["results"]][
         -1
     ] == "2026-03-29T00:59:59.999999Z"
-    with connection.cursor() as cursor:  # and they were read by the C loader's hand-off
-        assert isinstance(cursor.cursor.adapters.get_loader(1184, 0)(1184, cursor.cursor), UtcTimestamptzLoader)
+    with connection.cursor() as cursor:  # and they were read by psycopg's C loader
+        loader = cursor.cursor.adapters.get_loader(1184, 0)(1184, cursor.cursor)
+        assert isinstance(loader, UtcTimestamptzLoader)
+        assert type(loader.load.__self__).__module__.startswith("psycopg_binary")
         cursor.execute("SELECT %s::timestamptz - interval '1 day'", [written[0]])
         assert cursor.fetchone()[0] == written[0] - timedelta(days=1)

@@ -216,8 +216,11 @@ def test_a_list_shows_each_red_flag_escalation_with_one_query_more(api, django_a
     alerts = {episode["escalation"]["reason"] for episode in listed if episode["escalation"]}
     assert alerts == {"foot_weakness", "bowel_bladder"}
     assert [episode["escalation"] for episode in listed if not episode["escalation"]] == [None]
-    opened = api.get("/api/v1/escalations/").json()["results"]
-    assert sorted(e["id"] for e in opened) == sorted(e["escalation"]["id"] for e in listed if e["escalation"])
+    opened = {e["id"]: e for e in api.get("/api/v1/escalations/").json()["results"]}
+    for episode in listed:
+        if episode["escalation"]:  # the whole alert, as the alerts list shows it
+            assert episode["escalation"] == opened[episode["escalation"]["id"]]
+            assert api.get(f"{URL}{episode['id']}/").json()["escalation"] == episode["escalation"]
 
 
 def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries):

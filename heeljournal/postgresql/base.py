@@ -2,8 +2,8 @@
 
 Django registers a time loader of its own, in Python, to give each value the connection's
 time zone. Our connections are in UTC, where psycopg's C loader already gives UTC-aware
-times, and Django's took 70% of reading a page of 50 episodes (0.93 ms against 0.22 ms,
-measured). This loader hands each value to the C one.
+times, and Django's took most of reading a page of 50 episodes: 0.93 CPU ms, now 0.27 ms
+with this loader, which hands each value to the C one.
 """
 
 from datetime import UTC
