@@ -174,3 +174,24 @@ def test_a_batch_caps_a_users_visit_alerts_in_the_order_the_rules_come(settings)
     }
     alerted = set(Notification.objects.filter(channel="email").values_list("escalation__reason", flat=True))
     assert alerted == {"persistent", "worsening"}
+
+
+@pytest.mark.django_db
+def test_a_batch_resends_its_weekly_reminders_with_the_same_few_queries_for_2_or_10_users(
+    settings, django_assert_max_num_queries
+):
+    small, large = population(2, name="small"), population(10, name="large")
+    users_evaluate(user_ids=[user.pk for user in small + large])  # opens one alert each
+    a_week_ago = timezone.now() - timedelta(days=settings.RESEND_EVERY_DAYS, minutes=1)
+    Escalation.objects.update(last_sent_at=a_week_ago)  # sent, and never acknowledged
+    counts = []
+    for users in (small, large):
+        with django_assert_max_num_queries(60) as captured:
+            report = users_evaluate(user_ids=[user.pk for user in users])
+        assert list(report.values()) == [["re-sent persistent"]] * len(users)
+        # Each re-send is claimed on its own (savepoint, update, event, release); the rest,
+        # the user included, is read once for the batch.
+        counts.append(len(captured) - 4 * len(users))
+    assert counts[0] == counts[1]
+    assert Escalation.objects.filter(sends=2).count() == 12
+    assert Notification.objects.filter(channel="email", send_number=2).count() == 12

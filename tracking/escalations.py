@@ -205,7 +205,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
                 current.last_held_on = held
                 applied.refreshed.append(current)
         elif finding:
-            if current and finding.level != current.level and rank(finding.level) > rank(current.level):
+            if current and rank(finding.level) > rank(current.level):
                 escalation_close(escalation=current, what="superseded", why=f"Now {finding.level}.", now=now)
                 current = None
             if current is None:

@@ -81,7 +81,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
     series = daily_series(user_ids=list(todays), first_day=rules_horizon(min(todays.values()), rules), rules=rules)
-    escalations = _escalations_by_user(list(todays), now)
+    escalations = _escalations_by_user({user.pk: user for user in users}, now)
     report, refreshed, opening, resending, checks = {}, [], [], [], []
     for user in users:
         applied = trends_apply(
@@ -140,12 +140,14 @@ def _escalations_save(escalations, now, batch_size=500):
             escalation.updated_at = now
 
 
-def _escalations_by_user(user_ids, now):
+def _escalations_by_user(users, now):
+    """{user id: escalations}, each holding its user already read (a re-send's alerts read it)."""
     quiet_period = now - timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
     found = {}
-    for escalation in Escalation.objects.filter(user_id__in=user_ids).filter(
+    for escalation in Escalation.objects.filter(user_id__in=list(users)).filter(
         Q(closed_at__isnull=True) | Q(acknowledged_at__gte=quiet_period)
     ):
+        escalation.user = users[escalation.user_id]
         found.setdefault(escalation.user_id, []).append(escalation)
     return found
 
