@@ -15,23 +15,23 @@ from tracking.models import Episode, Escalation, Notification, TrendCheck
 from tracking.schedule import next_local_midnight
 
 
+def logged_episode(user, started_at, **figures):
+    return Episode(
+        user=user,
+        started_at=started_at,
+        local_date=started_at.date(),
+        side="left",
+        locations=["plantar"],
+        sensations=["numbness"],
+        **{"severity": 4, **figures},
+    )
+
+
 def population(count, *, logged_days=10, name="user"):
     """Users with `logged_days` days of numbness each, written in bulk, all due."""
     now = timezone.now()
     users = [user_register(email=f"{name}{n}@example.com", password=PASSWORD) for n in range(count)]
-    episodes = [
-        Episode(
-            user=user,
-            started_at=now - timedelta(days=day),
-            local_date=(now - timedelta(days=day)).date(),
-            side="left",
-            locations=["plantar"],
-            sensations=["numbness"],
-            severity=4,
-        )
-        for user in users
-        for day in range(logged_days)
-    ]
+    episodes = [logged_episode(user, now - timedelta(days=day)) for user in users for day in range(logged_days)]
     Episode.objects.bulk_create(episodes)
     TrendCheck.objects.bulk_create([TrendCheck(user=user, due_at=now) for user in users])
     return users
@@ -154,16 +154,7 @@ def test_a_batch_caps_a_users_visit_alerts_in_the_order_the_rules_come(settings)
     (user,) = population(1, logged_days=0)
     now = timezone.now()
     Episode.objects.bulk_create(
-        Episode(
-            user=user,
-            started_at=now - timedelta(days=day),
-            local_date=(now - timedelta(days=day)).date(),
-            side="left",
-            locations=["plantar"],
-            sensations=["numbness"],
-            severity=2 if day >= 7 else 7,
-            pain=1 if day >= 7 else 6,
-        )
+        logged_episode(user, now - timedelta(days=day), severity=2 if day >= 7 else 7, pain=1 if day >= 7 else 6)
         for day in range(14)
     )
     users_evaluate(user_ids=[user.pk], now=now)
