@@ -90,6 +90,7 @@ class _Plan:
         self.read = _tuple_getter([attribute for _, attribute, _ in readings if attribute is not None])
         self.conversions = [(name, convert) for name, attribute, convert in readings if attribute and convert]
         self.by_drf = [name for name, attribute, _ in readings if attribute is None]
+        self.order = [name for name, _, _ in readings] if self.by_drf else None  # DRF's key order
 
     @cached_property
     def columns(self):
@@ -141,7 +142,8 @@ class ModelSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         plan = self._plan()
-        output = dict(zip(plan.names, plan.read(instance), strict=True))
+        output = dict.fromkeys(plan.order) if plan.order else {}
+        output.update(zip(plan.names, plan.read(instance), strict=True))
         for name, convert in plan.conversions:
             if (value := output[name]) is not None:
                 output[name] = convert(value)
