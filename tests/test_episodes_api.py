@@ -223,6 +223,13 @@ def test_a_list_shows_each_red_flag_escalation_with_one_query_more(api, django_a
             assert api.get(f"{URL}{episode['id']}/").json()["escalation"] == episode["escalation"]
 
 
+def test_an_episode_is_read_with_its_escalation_in_one_query(api, django_assert_num_queries):
+    episode = post(api, foot_weakness=True).json()
+    with django_assert_num_queries(2):  # the token with its user, the episode with its escalation
+        read = api.get(f"{URL}{episode['id']}/").json()
+    assert read["escalation"]["reason"] == "foot_weakness"
+
+
 def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries):
     # The token with its user; in a transaction, the insert and the trend check's schedule.
     with django_assert_num_queries(5):

@@ -154,7 +154,9 @@ class EpisodeViewSet(UserRecordViewSet):
     list_ordering = "-started_at"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("escalation")
+        episodes = super().get_queryset()
+        # One episode is written out with its escalation; a list reads them once per page.
+        return episodes if self.action == "list" else episodes.select_related("escalation")
 
     def record_create(self, *, record_id, data):
         return records.episode_log(user=self.request.user, data=data, record_id=record_id)
