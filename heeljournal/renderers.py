@@ -8,9 +8,11 @@ from rest_framework.utils.encoders import JSONEncoder
 class FastJSONRenderer(JSONRenderer):
     """DRF's JSON answers, written by orjson: the standard library's encoder was a tenth of
     serving a page of 50 episodes (py-spy on the gunicorn workers). What orjson does not
-    know (times, lazy translations) goes to DRF's encoder, so the bytes are DRF's, but for
-    a float's exponent (1e-07 is 1e-7) and NaN (null, where DRF refuses it; no answer holds
-    one)."""
+    know (lazy translations, decimals) goes to DRF's encoder, so the bytes are DRF's, but for
+    a float's exponent (1e-07 is 1e-7), NaN (null, where DRF refuses it; no answer holds
+    one) and times: orjson writes them as DRF's serializer fields do (every digit, "Z" for
+    UTC), where DRF's encoder would cut them to milliseconds. Record lists hand it times
+    as read from the database (heeljournal/pages.py)."""
 
     _drf_default = JSONEncoder().default
 
@@ -19,7 +21,7 @@ class FastJSONRenderer(JSONRenderer):
             return b""
         if self.get_indent(accepted_media_type, renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
-        options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+        options = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
         text = orjson.dumps(data, default=self._drf_default, option=options)
         # DRF escapes the two line separators JavaScript does not allow in a string.
         if b"\xe2\x80\xa8" in text or b"\xe2\x80\xa9" in text:

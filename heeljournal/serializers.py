@@ -11,7 +11,6 @@ import copy
 import operator
 from datetime import UTC, date
 from functools import cached_property
-from types import SimpleNamespace
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework import serializers
@@ -78,6 +77,14 @@ def _tuple_getter(attributes):
     return lambda instance: ()
 
 
+def _tuple_getter_of_items(keys):
+    """itemgetter that always gives a tuple (its shape changes with one key)."""
+    if len(keys) == 1:
+        one = operator.itemgetter(keys[0])
+        return lambda row: (one(row),)
+    return operator.itemgetter(*keys)
+
+
 class _Plan:
     """How a serializer class writes an object out, and what a list of them reads."""
 
@@ -93,23 +100,30 @@ class _Plan:
         self.order = [name for name, _, _ in readings] if self.by_drf else None  # DRF's key order
 
     @cached_property
-    def columns(self):
-        """What a list reads: each field's column (a relation's id), and a tombstone's deleted_at."""
-        meta = self.model._meta
-        columns = {"deleted_at"} & {field.name for field in meta.concrete_fields}
+    def row_fields(self):
+        """(field name, column) of each field: a list reads columns (a relation's is its id)."""
+        meta, pairs = self.model._meta, []
         for field in self.fields:
             try:
-                stored = meta.get_field(field.source)
+                column = getattr(meta.get_field(field.source), "column", None)
             except FieldDoesNotExist:
-                raise ImproperlyConfigured(f"{field.field_name} is not a column: list with model objects") from None
-            columns.add(stored.attname if stored.is_relation else stored.name)
-        return sorted(columns)
+                column = None
+            if column is None:
+                raise ImproperlyConfigured(f"{field.field_name} is not a column: list with model objects")
+            pairs.append((field.field_name, column))
+        return pairs
+
+    @cached_property
+    def columns(self):
+        """What a list reads: the fields' columns, and a tombstone's deleted_at."""
+        deleted = {"deleted_at"} & {field.column for field in self.model._meta.concrete_fields}
+        return sorted(deleted | {column for _, column in self.row_fields})
 
     @cached_property
     def nested(self):
         """Nested objects (an episode's escalation), read once for a whole page of a list."""
         return [
-            (field.source, self.model._meta.get_field(field.source))
+            (field, self.model._meta.get_field(field.source).related_model)
             for field in self.fields
             if isinstance(field, serializers.BaseSerializer)
         ]
@@ -153,23 +167,29 @@ class ModelSerializer(serializers.ModelSerializer):
             output[name] = None if value is None else field.to_representation(value)
         return output
 
-    # --- Lists without model instances ------------------------------------------------------
-    # Making a model instance per row (its __init__, descriptors, converters) was the largest
-    # part of listing a page of 50 (measured). A list reads only the columns written out, as
-    # values, and writes them out from light records with the same attributes.
+    # --- Lists from rows -------------------------------------------------------------------
+    # Making a model instance per row (its __init__, descriptors, converters) and writing it
+    # out field by field was most of listing a page of 50 (measured). A list reads only the
+    # columns written out (heeljournal/pages.py) and writes out the values as read: the
+    # renderer writes times, dates and ids as DRF's fields do.
 
     @classmethod
-    def values_of(cls, queryset):
-        """The queryset as value rows holding what this serializer writes out."""
-        return queryset.values(*cls._plan().columns)
+    def list_columns(cls):
+        return cls._plan().columns
 
     @classmethod
-    def records_from(cls, rows):
-        """Value rows as records this serializer writes out."""
-        records = [SimpleNamespace(**row) for row in rows]
-        for name, relation in cls._plan().nested:
-            ids = {getattr(record, relation.attname) for record in records} - {None}
-            found = relation.related_model._default_manager.in_bulk(ids) if ids else {}
-            for record in records:
-                setattr(record, name, found.get(getattr(record, relation.attname)))
-        return records
+    def answers_from(cls, rows):
+        """The answers for rows of list_columns (dicts by column), in the fields' order."""
+        plan = cls._plan()
+        names = [name for name, _ in plan.row_fields]
+        read = _tuple_getter_of_items([column for _, column in plan.row_fields])
+        answers = [dict(zip(names, read(row), strict=True)) for row in rows]
+        for field, model in plan.nested:
+            name = field.field_name
+            ids = {answer[name] for answer in answers} - {None}
+            objects = model._default_manager.filter(pk__in=ids) if ids else ()
+            found = {obj.pk: field.to_representation(obj) for obj in objects}
+            for answer in answers:
+                if answer[name] is not None:
+                    answer[name] = found.get(answer[name])
+        return answers

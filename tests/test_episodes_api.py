@@ -170,6 +170,46 @@ def test_the_list_is_newest_first_and_paginated(api):
     assert rest["next"] is None
 
 
+def test_pages_hold_every_episode_once_when_they_start_at_the_same_time(api):
+    same_time = (timezone.now() - timedelta(hours=2)).isoformat()
+    logged = {post(api, started_at=same_time).json()["id"] for _ in range(7)}
+    seen, page = [], api.get(URL, {"page_size": 3}).json()
+    while True:
+        seen += [episode["id"] for episode in page["results"]]
+        if page["next"] is None:
+            break
+        page = api.get(page["next"]).json()
+    assert sorted(seen) == sorted(logged)
+
+
+def test_previous_leads_back_to_the_page_before(api):
+    start = timezone.now() - timedelta(days=10)
+    for day in range(7):
+        post(api, started_at=(start + timedelta(days=day)).isoformat(), severity=day)
+    first = api.get(URL, {"page_size": 3}).json()
+    assert first["previous"] is None
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    assert [e["severity"] for e in third["results"]] == [0]
+    back = api.get(third["previous"]).json()
+    assert back["results"] == second["results"]
+    assert api.get(back["previous"]).json()["results"] == first["results"]
+
+
+def test_a_listed_episode_reads_as_it_does_on_its_own(api):
+    footwear = api.post(
+        "/api/v1/footwear/",
+        {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"},
+        format="json",
+    ).json()
+    episode = post(api, started_at="2026-11-24T06:30:00.000250+00:00", footwear=footwear["id"], notes="é \u2028").json()
+    post(api, foot_weakness=True)  # one with its escalation
+    listed = api.get(URL).json()["results"]
+    for one in listed:
+        assert one == api.get(f"{URL}{one['id']}/").json()
+    assert episode in listed
+
+
 def test_the_page_size_is_capped(api, monkeypatch):
     from tracking.views import RecordPagination
 

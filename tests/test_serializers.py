@@ -32,4 +32,4 @@ def test_a_field_it_has_no_plan_for_is_written_by_drf():
 
 def test_a_list_of_values_needs_every_field_to_be_a_column():
     with pytest.raises(ImproperlyConfigured, match="shout is not a column"):
-        NamedFootwear.values_of(Footwear.objects.all())
+        NamedFootwear.list_columns()

@@ -83,6 +83,15 @@ class RecordSerializer(ModelSerializer):
             return {"id": str(instance.id), "deleted": True, "updated_at": updated_at}
         return super().to_representation(instance)
 
+    @classmethod
+    def answers_from(cls, rows):
+        live = iter(super().answers_from([row for row in rows if row["deleted_at"] is None]))
+        return [next(live) if row["deleted_at"] is None else cls._tombstone(row) for row in rows]
+
+    @staticmethod
+    def _tombstone(row):
+        return {"id": row["id"], "deleted": True, "updated_at": row["updated_at"]}
+
 
 class FootwearSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):

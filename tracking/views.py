@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from heeljournal.api import NewestFirstPagination
+from heeljournal.pages import KeysetPagination, PageQuery
 from tracking import escalations, records, selectors
 from tracking.exports import export_document
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
@@ -38,9 +39,10 @@ UPDATED_SINCE = OpenApiParameter(
 )
 
 
-class RecordPagination(NewestFirstPagination):
-    def get_ordering(self, request, queryset, view):
-        return ("updated_at",) if view.updated_since() is not None else (view.list_ordering,)
+class RecordPagination(KeysetPagination):
+    page_size = settings.PAGE_SIZE
+    max_page_size = settings.MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
 
 
 def query_date(request, name):
@@ -94,19 +96,23 @@ class UserRecordViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        since = self.updated_since() if self.action == "list" else None
-        if since is not None:
-            return self.model.with_tombstones.filter(user=self.request.user, updated_at__gte=since)
-        return self.filter_list(self.model.objects.filter(user=self.request.user))
-
-    def filter_list(self, queryset):
-        return queryset
+        return self.model.objects.filter(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
         serializer_class = self.get_serializer_class()
-        page = self.paginate_queryset(serializer_class.values_of(self.get_queryset()))
-        serializer = self.get_serializer(serializer_class.records_from(page), many=True)
-        return self.get_paginated_response(serializer.data)
+        query = PageQuery(self.model, serializer_class.list_columns(), self.list_ordering)
+        query.where("user", "=", request.user.pk)
+        since = self.updated_since()
+        if since is None:
+            self.filter_list(query.where("deleted_at", "IS NULL"))
+        else:  # a sync: every change since, deletions included, oldest first
+            query.order = "updated_at"
+            query.where("updated_at", ">=", since)
+        rows = self.paginator.paginate_rows(query, request)
+        return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
+
+    def filter_list(self, query):
+        """Conditions of this kind's list beyond the user's live records."""
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -169,15 +175,14 @@ class EpisodeViewSet(UserRecordViewSet):
     def perform_destroy(self, instance):
         records.episode_delete(episode=instance)
 
-    def filter_list(self, queryset):
+    def filter_list(self, query):
         first, last = query_date(self.request, "from"), query_date(self.request, "to")
         if first and last and first > last:
             raise exceptions.ValidationError({"to": ["Must not be before 'from'."]})
         if first:
-            queryset = queryset.filter(local_date__gte=first)
+            query.where("local_date", ">=", first)
         if last:
-            queryset = queryset.filter(local_date__lte=last)
-        return queryset
+            query.where("local_date", "<=", last)
 
 
 @extend_schema_view(create=record_create_answers(ActivitySerializer))
