@@ -1,5 +1,6 @@
 """The PostgreSQL backend (heeljournal/postgresql): times read in C come back as the same
-instants, in UTC, as Django's own reading gave them."""
+instants, in UTC, as Django's own reading gave them; a connection's health is known without
+a round trip."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,3 +41,23 @@ def test_times_come_back_as_the_instants_written_in_utc(api):
         assert type(loader.load.__self__).__module__.startswith("psycopg_binary")
         cursor.execute("SELECT %s::timestamptz - interval '1 day'", [written[0]])
         assert cursor.fetchone()[0] == written[0] - timedelta(days=1)
+
+
+@pytest.mark.real_stack
+def test_the_health_check_of_an_idle_connection_asks_the_server_nothing(transactional_db, monkeypatch):
+    real_stack_or_skip()
+    from tests.test_faults import terminate_backend
+
+    connection.ensure_connection()
+    session = connection.connection
+
+    def no_round_trip(*args, **kwargs):
+        raise AssertionError("the health check sent a statement")
+
+    monkeypatch.setattr(session, "cursor", no_round_trip)
+    monkeypatch.setattr(session, "execute", no_round_trip)
+    assert connection.is_usable()
+    terminate_backend(session.info.backend_pid)
+    assert not connection.is_usable()
+    monkeypatch.undo()
+    connection.close()

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, reading times with psycopg's C parser.
+"""Django's PostgreSQL backend, reading times with psycopg's C parser, and checking a
+connection's health without a round trip.
 
 Django registers a time loader of its own, in Python, to give each value the connection's
 time zone. Our connections are in UTC, where psycopg's C loader already gives UTC-aware
@@ -6,11 +7,13 @@ times, and Django's took most of reading a page of 50 episodes: 0.93 CPU ms, now
 with this loader, which hands each value to the C one.
 """
 
+import select
 from datetime import UTC
 from functools import lru_cache
 
 from django.db.backends.postgresql import base
-from psycopg import adapt, adapters
+from psycopg import Error as DatabaseError
+from psycopg import adapt, adapters, pq
 from psycopg.postgres import types
 from psycopg.pq import Format
 
@@ -43,3 +46,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.timezone is UTC and "context" in params:
             params["context"] = _adapters(params["context"])
         return params
+
+    def is_usable(self):
+        """Whether an idle session is alive, without Django's `SELECT 1` (a round trip at the
+        start of every request: a twentieth of a list's CPU time, and as much again on the
+        server). The server has nothing to say to an idle session: one it ended (a restart, a
+        failover, pg_terminate_backend) has closed the socket or left its last words there,
+        so a readable socket is a dead session."""
+        if self.connection is None or self.connection.closed:
+            return False
+        pgconn = self.connection.pgconn
+        if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return super().is_usable()  # mid-transaction (after an error): ask the server
+        try:
+            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        except (OSError, ValueError, DatabaseError):
+            return False
+        return not readable
