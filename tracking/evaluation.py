@@ -28,26 +28,36 @@ def trend_check_schedule(*, user, now=None):
     One statement: make the user due soon unless they already are, and learn whether
     this call did it (then it queues the task).
     """
-    now = now or timezone.now()
-    due = now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
-    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(SCHEDULE_SQL, [user.pk, adapt(due), adapt(now)])
-        scheduled = cursor.fetchone() is not None
-    if scheduled:
-        from tracking.tasks import evaluate_user_trends
-
-        enqueue_on_commit(evaluate_user_trends, user.pk, countdown=settings.TREND_DEBOUNCE_SECONDS)
+        cursor.execute(SCHEDULE_SQL, [user.pk, *schedule_times(now or timezone.now())])
+        if cursor.fetchone() is not None:
+            trend_check_queue(user_id=user.pk)
 
 
-SCHEDULE_SQL = f"""
-    INSERT INTO {TrendCheck._meta.db_table} (user_id, due_at, evaluated_at) VALUES (%s, %s, NULL)
+def schedule_times(now):
+    """The values of SCHEDULE_CONFLICT's due time and of its `now`."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return adapt(now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)), adapt(now)
+
+
+def trend_check_queue(*, user_id):
+    """The evaluation task of a user just made due, queued once the change commits."""
+    from tracking.tasks import evaluate_user_trends
+
+    enqueue_on_commit(evaluate_user_trends, user_id, countdown=settings.TREND_DEBOUNCE_SECONDS)
+
+
+# Insert a user's due time (the first value), or move it to that time unless they are already
+# due sooner; the row comes back only if this moved it. The second value is now.
+_TREND_CHECK = TrendCheck._meta.db_table
+SCHEDULE_CONFLICT = f"""
     ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at
-    WHERE {TrendCheck._meta.db_table}.due_at IS NULL
-       OR {TrendCheck._meta.db_table}.due_at <= %s
-       OR {TrendCheck._meta.db_table}.due_at > excluded.due_at
+    WHERE {_TREND_CHECK}.due_at IS NULL
+       OR {_TREND_CHECK}.due_at <= %s
+       OR {_TREND_CHECK}.due_at > excluded.due_at
     RETURNING user_id
 """
+SCHEDULE_SQL = f"INSERT INTO {_TREND_CHECK} (user_id, due_at, evaluated_at) VALUES (%s, %s, NULL) {SCHEDULE_CONFLICT}"
 
 
 def due_user_ids(*, now, limit):

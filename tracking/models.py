@@ -83,8 +83,11 @@ class DatedRecord(UserRecord):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.local_date = self.user.local_date(self.started_at)
+        self.file_under_local_date()
         super().save(*args, **kwargs)
+
+    def file_under_local_date(self):
+        self.local_date = self.user.local_date(self.started_at)
 
 
 class Episode(DatedRecord):
