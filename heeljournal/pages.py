@@ -66,7 +66,7 @@ def _json(value, expression, connection):
 
 
 def page_rows(query, *, after=None, backwards=False, limit):
-    """Up to `limit` rows of the query as dicts by column, in the list's order, or in the
+    """Up to `limit` rows of the query (its columns' values), in the list's order, or in the
     reverse of it with `backwards`; after the (position, id) of `after` in that direction."""
     model, quote = query.model, connection.ops.quote_name
     order = quote(_field(model, query.order.lstrip("-")).column)
@@ -92,12 +92,13 @@ def page_rows(query, *, after=None, backwards=False, limit):
         cursor.execute(sql, [*params, limit])
         rows = cursor.fetchall()
     converters = _converters(model, tuple(query.columns), connection.vendor)
-    if converters and rows:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for index, convert, expression in converters:
-                row[index] = convert(row[index], expression, connection)
-    return [dict(zip(query.columns, row, strict=True)) for row in rows]
+    if not converters:
+        return rows
+    rows = [list(row) for row in rows]
+    for row in rows:
+        for index, convert, expression in converters:
+            row[index] = convert(row[index], expression, connection)
+    return rows
 
 
 class KeysetPagination(CursorPagination):
@@ -106,7 +107,8 @@ class KeysetPagination(CursorPagination):
 
     def paginate_rows(self, query, request):
         self.base_url = request.build_absolute_uri()
-        self.order_column = _field(query.model, query.order.lstrip("-")).column
+        self.positions = [query.columns.index(_field(query.model, query.order.lstrip("-")).column)]
+        self.positions.append(query.columns.index("id"))
         size = self.get_page_size(request)
         cursor = self.read_cursor(request, query.model, query.order.lstrip("-"))
         after, backwards = (None, False) if cursor is None else cursor
@@ -120,8 +122,8 @@ class KeysetPagination(CursorPagination):
         return rows
 
     def _link(self, row, backwards):
-        position = row[self.order_column]
-        text = orjson.dumps([position, row["id"], backwards])  # times, dates and ids as ISO text
+        position, record_id = (row[index] for index in self.positions)
+        text = orjson.dumps([position, record_id, backwards])  # times, dates and ids as ISO text
         return replace_query_param(self.base_url, self.cursor_query_param, base64.urlsafe_b64encode(text).decode())
 
     def get_next_link(self):

@@ -77,14 +77,6 @@ def _tuple_getter(attributes):
     return lambda instance: ()
 
 
-def _tuple_getter_of_items(keys):
-    """itemgetter that always gives a tuple (its shape changes with one key)."""
-    if len(keys) == 1:
-        one = operator.itemgetter(keys[0])
-        return lambda row: (one(row),)
-    return operator.itemgetter(*keys)
-
-
 class _Plan:
     """How a serializer class writes an object out, and what a list of them reads."""
 
@@ -115,9 +107,12 @@ class _Plan:
 
     @cached_property
     def columns(self):
-        """What a list reads: the fields' columns, and a tombstone's deleted_at."""
-        deleted = {"deleted_at"} & {field.column for field in self.model._meta.concrete_fields}
-        return sorted(deleted | {column for _, column in self.row_fields})
+        """What a list reads: the fields' columns in the fields' order, then a tombstone's
+        deleted_at."""
+        deleted = (
+            ["deleted_at"] if any(field.column == "deleted_at" for field in self.model._meta.concrete_fields) else []
+        )
+        return [column for _, column in self.row_fields] + deleted
 
     @cached_property
     def nested(self):
@@ -179,11 +174,10 @@ class ModelSerializer(serializers.ModelSerializer):
 
     @classmethod
     def answers_from(cls, rows):
-        """The answers for rows of list_columns (dicts by column), in the fields' order."""
+        """The answers for rows of list_columns' values, in the fields' order."""
         plan = cls._plan()
         names = [name for name, _ in plan.row_fields]
-        read = _tuple_getter_of_items([column for _, column in plan.row_fields])
-        answers = [dict(zip(names, read(row), strict=True)) for row in rows]
+        answers = [dict(zip(names, row, strict=False)) for row in rows]  # deleted_at may follow the fields
         for field, model in plan.nested:
             name = field.field_name
             ids = {answer[name] for answer in answers} - {None}

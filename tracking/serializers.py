@@ -85,12 +85,15 @@ class RecordSerializer(ModelSerializer):
 
     @classmethod
     def answers_from(cls, rows):
-        live = iter(super().answers_from([row for row in rows if row["deleted_at"] is None]))
-        return [next(live) if row["deleted_at"] is None else cls._tombstone(row) for row in rows]
-
-    @staticmethod
-    def _tombstone(row):
-        return {"id": row["id"], "deleted": True, "updated_at": row["updated_at"]}
+        columns = cls.list_columns()
+        deleted_at, record_id, updated_at = (columns.index(name) for name in ("deleted_at", "id", "updated_at"))
+        live = iter(super().answers_from([row for row in rows if row[deleted_at] is None]))
+        return [
+            next(live)
+            if row[deleted_at] is None
+            else {"id": row[record_id], "deleted": True, "updated_at": row[updated_at]}
+            for row in rows
+        ]
 
 
 class FootwearSerializer(RecordSerializer):
