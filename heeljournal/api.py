@@ -1,5 +1,5 @@
 """What every endpoint shares: error answers, their place in the OpenAPI document, and the
-pagination of record lists."""
+pagination of lists read through the ORM (record lists have their own: heeljournal/pages.py)."""
 
 import logging
 

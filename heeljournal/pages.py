@@ -11,6 +11,7 @@ meanwhile never makes a page repeat or skip another, ties included.
 
 import base64
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 import orjson
@@ -32,8 +33,13 @@ class PageQuery:
 
     def where(self, field_name, operator, *value):
         """A condition on a field: `where("severity", ">=", 3)`, `where("deleted_at", "IS NULL")`."""
+        if operator not in OPERATORS or len(value) != (operator != "IS NULL"):
+            raise ValueError(f"Not a condition: {field_name} {operator} {value}")
         self.conditions.append((field_name, operator, value))
         return self
+
+
+OPERATORS = {"=", "<", "<=", ">", ">=", "IS NULL"}
 
 
 def _field(model, name):
@@ -52,7 +58,7 @@ def _converters(model, columns, vendor):
     converters = []
     for index, column in enumerate(columns):
         model_field = by_column[column]
-        if isinstance(model_field, models.JSONField):
+        if isinstance(model_field, models.JSONField) and model_field.decoder is None:
             converters.append((index, _json, None))
             continue
         expression = model_field.get_col(model._meta.db_table)
@@ -102,15 +108,19 @@ def page_rows(query, *, after=None, backwards=False, limit):
 
 
 class KeysetPagination(CursorPagination):
-    """`{next, previous, results}` over a PageQuery; the cursor is the (position, id) of the
-    record a page continues from, and which way."""
+    """`{next, previous, results}` over a PageQuery; the cursor is the field the list is
+    ordered by, the (position, id) of the record a page continues from, and which way."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raise TypeError("A keyset page is read with paginate_rows(PageQuery)")
 
     def paginate_rows(self, query, request):
         self.base_url = request.build_absolute_uri()
+        self.order_field = query.order.lstrip("-")
         self.positions = [query.columns.index(_field(query.model, query.order.lstrip("-")).column)]
         self.positions.append(query.columns.index("id"))
         size = self.get_page_size(request)
-        cursor = self.read_cursor(request, query.model, query.order.lstrip("-"))
+        cursor = self.read_cursor(request, query.model)
         after, backwards = (None, False) if cursor is None else cursor
         rows = page_rows(query, after=after, backwards=backwards, limit=size + 1)
         more = len(rows) > size
@@ -123,7 +133,7 @@ class KeysetPagination(CursorPagination):
 
     def _link(self, row, backwards):
         position, record_id = (row[index] for index in self.positions)
-        text = orjson.dumps([position, record_id, backwards])  # times, dates and ids as ISO text
+        text = orjson.dumps([self.order_field, position, record_id, backwards])  # times, dates, ids as ISO text
         return replace_query_param(self.base_url, self.cursor_query_param, base64.urlsafe_b64encode(text).decode())
 
     def get_next_link(self):
@@ -140,23 +150,27 @@ class KeysetPagination(CursorPagination):
             return remove_query_param(self.base_url, self.cursor_query_param)
         return self._link(self.rows[0], backwards=True)
 
-    def read_cursor(self, request, model, query_order):
+    def read_cursor(self, request, model):
         """((position, id), backwards) from the request's cursor, None on the first page.
 
         A cursor comes back from the client, so it is checked before it reaches a query: a
-        bad one is a 400, never a 500."""
+        bad one, or one of a list in another order (a sync's), is a 400, never a 500."""
         text = request.query_params.get(self.cursor_query_param)
         if text is None:
             return None
         try:
-            position, record_id, backwards = orjson.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            if not isinstance(position, str) or not isinstance(backwards, bool):
+            order_field, position, record_id, backwards = orjson.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            if order_field != self.order_field or not all(isinstance(one, str) for one in (position, record_id)):
                 raise ValueError
-            position = _field(model, query_order).to_python(position)
-            if getattr(position, "tzinfo", True) is None:  # a time without its offset
+            if not isinstance(backwards, bool):
                 raise ValueError
+            position = _field(model, self.order_field).to_python(position)
+            if isinstance(position, datetime):
+                if position.tzinfo is None:  # a time without its offset
+                    raise ValueError
+                position = position.astimezone(UTC)  # out of range in UTC: a 400 here, not a 500 in SQL
             record_id = _field(model, "id").to_python(record_id)
-        except (ValueError, TypeError, DjangoValidationError, orjson.JSONDecodeError):
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
             raise exceptions.ValidationError(
                 {"cursor": ["Not a cursor from this list; start again from the first page."]}
             ) from None

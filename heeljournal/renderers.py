@@ -10,18 +10,18 @@ class FastJSONRenderer(JSONRenderer):
     serving a page of 50 episodes (py-spy on the gunicorn workers). What orjson does not
     know (lazy translations, decimals) goes to DRF's encoder, so the bytes are DRF's, but for
     a float's exponent (1e-07 is 1e-7), NaN (null, where DRF refuses it; no answer holds
-    one) and times: orjson writes them as DRF's serializer fields do (every digit, "Z" for
-    UTC), where DRF's encoder would cut them to milliseconds. Record lists hand it times
-    as read from the database (heeljournal/pages.py)."""
+    one) and times: orjson writes every digit, and "Z" for UTC, where DRF's encoder would cut
+    them to milliseconds. For the UTC times of every answer, that is what DRF's serializer
+    fields write, so a record list can hand it times as read (heeljournal/pages.py)."""
 
     _drf_default = JSONEncoder().default
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type, renderer_context or {}):
-            return super().render(data, accepted_media_type, renderer_context)
         options = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+        if self.get_indent(accepted_media_type, renderer_context or {}):  # the browsable API's
+            options |= orjson.OPT_INDENT_2
         text = orjson.dumps(data, default=self._drf_default, option=options)
         # DRF escapes the two line separators JavaScript does not allow in a string.
         if b"\xe2\x80\xa8" in text or b"\xe2\x80\xa9" in text:

@@ -93,6 +93,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "heeljournal.postgresql"  # Django's, reading times in C
+    # An idle connection whose server vanished without a word is found within about a minute
+    # (heeljournal/postgresql checks an idle connection's socket before each request).
+    keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    DATABASES["default"]["OPTIONS"] = keepalives | DATABASES["default"].get("OPTIONS", {})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -182,6 +182,34 @@ def test_pages_hold_every_episode_once_when_they_start_at_the_same_time(api):
     assert sorted(seen) == sorted(logged)
 
 
+def test_pages_lead_back_through_episodes_at_the_same_time(api):
+    same_time = (timezone.now() - timedelta(hours=2)).isoformat()
+    for _ in range(5):
+        post(api, started_at=same_time)
+    pages = [api.get(URL, {"page_size": 2}).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(pages[-1]["next"]).json())
+    for before, page in zip(pages, pages[1:], strict=False):
+        assert api.get(page["previous"]).json()["results"] == before["results"]
+
+
+def test_a_page_before_the_first_episode_is_empty_and_leads_to_the_start(api):
+    post(api)
+    first = api.get(URL).json()
+    newer = api.get(_previous_of(first["results"][0])).json()
+    assert newer["results"] == [] and newer["previous"] is None
+    assert api.get(newer["next"]).json()["results"] == first["results"]
+
+
+def _previous_of(episode):
+    """The link to the page before this episode, as a later page's `previous` would hold it."""
+    import base64
+    import json
+
+    cursor = ["started_at", episode["started_at"].replace("Z", "+00:00"), episode["id"], True]
+    return f"{URL}?cursor={base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()}"
+
+
 def test_previous_leads_back_to_the_page_before(api):
     start = timezone.now() - timedelta(days=10)
     for day in range(7):
@@ -281,6 +309,22 @@ def test_a_create_costs_a_fixed_number_of_queries(api, django_assert_num_queries
         assert post(api).status_code == 201
     with django_assert_num_queries(2 if one_statement else 7):
         assert post(api, id=str(uuid.uuid4())).status_code == 201
+
+
+def test_a_burst_of_episodes_makes_its_user_due_soon_and_queues_one_evaluation(
+    api, owner, settings, django_capture_on_commit_callbacks
+):
+    from tracking.models import TrendCheck
+
+    retried = episode_body(id=str(uuid.uuid4()))
+    with django_capture_on_commit_callbacks() as queued:
+        before = timezone.now()
+        assert api.post(URL, retried, format="json").status_code == 201
+        assert api.post(URL, retried, format="json").status_code == 200  # a retry changes nothing
+        assert post(api, severity=6).status_code == 201  # within the debounce: already due
+    assert len(queued) == 1
+    due_at = TrendCheck.objects.get(user=owner).due_at
+    assert before < due_at <= timezone.now() + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
 
 
 def test_an_edit_is_kept_in_the_episodes_history(api):

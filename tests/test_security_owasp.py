@@ -5,6 +5,7 @@ clinician without access and anonymous. The owner is served; anyone else learns 
 or 405 for a verb no one may use); anonymous gets 401; and the owner's record is unchanged.
 """
 
+import base64
 import json
 import re
 import uuid
@@ -390,6 +391,35 @@ def test_insights_look_back_a_bounded_number_of_days(api, days):
 
 @pytest.mark.parametrize("cursor", ["cD1ub3RhZGF0ZQ==", "cD0yMDI2LTAxLTAxVDAwOjAwOjAw", "cj14", "bz0tNQ=="])
 def test_a_forged_cursor_is_a_400(api, cursor):
+    create_episode(api)
+    response = api.get("/api/v1/episodes/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
+def _cursor(*parts):
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
+
+
+A_TIME, AN_ID = "2026-11-24T06:30:00+00:00", "9d892241-aa36-4b1a-ab5f-bb94e1a248d9"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("started_at", "2026-11-24T06:30:00", AN_ID, False),  # a time without its offset
+        _cursor("started_at", "9999-12-31T23:00:00-05:00", AN_ID, False),  # past the last time in UTC
+        _cursor("started_at", 1764000000, AN_ID, False),
+        _cursor("started_at", A_TIME, None, False),  # would skip the records at that time
+        _cursor("started_at", A_TIME, 5, False),
+        _cursor("started_at", A_TIME, "not an id", False),
+        _cursor("started_at", A_TIME, AN_ID, "yes"),
+        _cursor("updated_at", A_TIME, AN_ID, False),  # a sync's cursor, in the list
+        _cursor("started_at", A_TIME, AN_ID),
+        _cursor({"started_at": A_TIME}),
+    ],
+)
+def test_a_cursor_that_is_well_formed_but_wrong_is_a_400(api, cursor):
     create_episode(api)
     response = api.get("/api/v1/episodes/", {"cursor": cursor})
     assert response.status_code == 400

@@ -51,7 +51,7 @@ def test_journal_sync_includes_deleted_days(api):
     assert {"id": entry["id"], "deleted": True}.items() <= results[-1].items()
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-11-25", "2026-11-25T08:00:00"])
+@pytest.mark.parametrize("value", ["yesterday", "2026-11-25", "2026-11-25T08:00:00", "9999-12-31T23:00:00-05:00"])
 def test_a_bad_updated_since_is_a_400(api, value):
     response = api.get("/api/v1/episodes/", {"updated_since": value})
     assert response.status_code == 400
@@ -66,6 +66,26 @@ def test_sync_pages_follow_next_links(api):
     ids = [r["id"] for r in first["results"] + second["results"]]
     assert len(set(ids)) == 5
     assert second["next"] is None
+
+
+def test_a_sync_pages_back_with_previous_links(api):
+    for _ in range(5):
+        CREATES["/api/v1/episodes/"](api)
+    first = api.get("/api/v1/episodes/", {"updated_since": "2000-01-01T00:00:00Z", "page_size": 2}).json()
+    second = api.get(first["next"]).json()
+    assert api.get(second["previous"]).json()["results"] == first["results"]
+
+
+def test_journal_pages_follow_the_dates(api):
+    for day in range(1, 6):
+        api.put(f"/api/v1/journal/2026-11-0{day}/", {"overall": day}, format="json")
+    first = api.get("/api/v1/journal/", {"page_size": 2}).json()
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    dates = [entry["date"] for page in (first, second, third) for entry in page["results"]]
+    assert dates == ["2026-11-05", "2026-11-04", "2026-11-03", "2026-11-02", "2026-11-01"]
+    assert third["next"] is None
+    assert api.get(third["previous"]).json()["results"] == second["results"]
 
 
 def test_others_changes_never_appear(api, other_api):

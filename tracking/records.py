@@ -81,6 +81,8 @@ def _episode_insert(episode):
     with connection.cursor() as cursor:
         cursor.execute(_episode_insert_sql(), [*values, *schedule_times(timezone.now())])
         inserted, made_due = cursor.fetchone()
+    if inserted:  # as the ORM marks a saved object
+        episode._state.adding, episode._state.db = False, connection.alias
     return bool(inserted), bool(made_due)
 
 

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -85,7 +85,9 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         try:
             # A '+' in an unencoded query string arrives as a space.
             since = parse_datetime(value.replace(" ", "+"))
-        except ValueError:
+            if since is not None and since.tzinfo is not None:
+                since = since.astimezone(UTC)  # a time out of range in UTC is a 400 here, not a 500 later
+        except (ValueError, OverflowError):
             since = None
         if since is None or since.tzinfo is None:
             raise exceptions.ValidationError(
@@ -160,9 +162,7 @@ class EpisodeViewSet(UserRecordViewSet):
     list_ordering = "-started_at"
 
     def get_queryset(self):
-        episodes = super().get_queryset()
-        # One episode is written out with its escalation; a list reads them once per page.
-        return episodes if self.action == "list" else episodes.select_related("escalation")
+        return super().get_queryset().select_related("escalation")  # written out with each episode
 
     def record_create(self, *, record_id, data):
         return records.episode_log(user=self.request.user, data=data, record_id=record_id)

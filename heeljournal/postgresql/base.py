@@ -52,14 +52,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         start of every request: a twentieth of a list's CPU time, and as much again on the
         server). The server has nothing to say to an idle session: one it ended (a restart, a
         failover, pg_terminate_backend) has closed the socket or left its last words there,
-        so a readable socket is a dead session."""
+        so a readable socket is a dead session. (A notice the server sends unasked, after a
+        configuration reload, costs a reconnection.) A peer that vanished without a word is
+        found by TCP keepalives (settings.py), as it would have kept SELECT 1 waiting."""
         if self.connection is None or self.connection.closed:
             return False
         pgconn = self.connection.pgconn
         if pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return super().is_usable()  # mid-transaction (after an error): ask the server
         try:
-            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+            poller = select.poll()  # select.select cannot watch a descriptor past 1023
+            poller.register(pgconn.socket, select.POLLIN)
+            return not poller.poll(0)
         except (OSError, ValueError, DatabaseError):
             return False
-        return not readable
