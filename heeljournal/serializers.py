@@ -7,13 +7,14 @@ once per class (each serializer gets its own shallow copies to bind), and writin
 follows a plan made once from those fields: which attribute to read, and how to convert it.
 """
 
-import copy
 import operator
 from datetime import UTC, date
 from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework import serializers
+from rest_framework.fields import Field
+from rest_framework.utils.serializer_helpers import BindingDict
 
 # Fields whose stored value is already what the answer holds.
 PLAIN = (
@@ -55,15 +56,29 @@ def _reading(field, model):
     return None, None
 
 
-def _fresh(field):
-    """A field of its own for one serializer, to bind: a shallow copy (a field's settings are
-    only read), with a child field of its own. DRF's deep copy calls every constructor again:
-    15% of a create (measured)."""
-    fresh = copy.copy(field)
-    if (child := getattr(field, "child", None)) is not None:
-        fresh.child = copy.copy(child)
-        fresh.child.parent = fresh  # already bound by name; only its parent differs
+def _shallow(instance):
+    """A copy sharing the original's attribute values (copy.copy, without its pickling protocol)."""
+    fresh = object.__new__(type(instance))
+    fresh.__dict__.update(instance.__dict__)
     return fresh
+
+
+def _fresh(field, parent):
+    """A field of its own for one serializer: a shallow copy of one already bound by name (a
+    field's settings are only read), given its parent, with a child field of its own. DRF's
+    deep copy calls every constructor again (15% of a create), and binding every field
+    anew for every serializer was half of validating a create's body (measured)."""
+    fresh = _shallow(field)
+    fresh.parent = parent
+    if (child := getattr(field, "child", None)) is not None:
+        fresh.child = _shallow(child)
+        fresh.child.parent = fresh  # bound by name with the field; only its parent differs
+    return fresh
+
+
+def _binds_by_name(field):
+    """Whether binding the field only sets its name, label and source (DRF's Field.bind)."""
+    return type(field).bind is Field.bind
 
 
 def _tuple_getter(attributes):
@@ -125,15 +140,25 @@ class _Plan:
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    def get_fields(self):
+    @cached_property
+    def fields(self):
         cls = type(self)
-        if "_built_fields" not in cls.__dict__:
-            cls._built_fields = super().get_fields()
-            for field in cls._built_fields.values():  # validators are built once, shared by the copies
+        if "_field_templates" not in cls.__dict__:
+            templates = super().get_fields()
+            for name, field in templates.items():
+                if _binds_by_name(field):
+                    field.bind(field_name=name, parent=self)  # once: a copy only changes its parent
                 for one in (field, getattr(field, "child", None)):
                     if one is not None:
-                        one.validators  # noqa: B018 (a lazy property)
-        return {name: _fresh(field) for name, field in cls._built_fields.items()}
+                        one.validators  # noqa: B018 (a lazy property, built once, shared by the copies)
+            cls._field_templates = templates
+        fields = BindingDict(self)
+        for name, template in cls._field_templates.items():
+            if _binds_by_name(template):
+                fields.fields[name] = _fresh(template, parent=self)
+            else:  # its binding does more (a method field names its method): bind a copy
+                fields[name] = _fresh(template, parent=self)
+        return fields
 
     def get_validators(self):
         """The model's uniqueness validators, found once per class: DRF rebuilds them, with a
