@@ -33,7 +33,7 @@ class PageQuery:
 
     def where(self, field_name, operator, *value):
         """A condition on a field: `where("severity", ">=", 3)`, `where("deleted_at", "IS NULL")`."""
-        if operator not in OPERATORS or len(value) != (operator != "IS NULL"):
+        if operator not in OPERATORS or len(value) != (0 if operator == "IS NULL" else 1):
             raise ValueError(f"Not a condition: {field_name} {operator} {value}")
         self.conditions.append((field_name, operator, value))
         return self
@@ -117,8 +117,8 @@ class KeysetPagination(CursorPagination):
     def paginate_rows(self, query, request):
         self.base_url = request.build_absolute_uri()
         self.order_field = query.order.lstrip("-")
-        self.positions = [query.columns.index(_field(query.model, query.order.lstrip("-")).column)]
-        self.positions.append(query.columns.index("id"))
+        order_column = _field(query.model, self.order_field).column
+        self.positions = [query.columns.index(order_column), query.columns.index("id")]  # where a row holds them
         size = self.get_page_size(request)
         cursor = self.read_cursor(request, query.model)
         after, backwards = (None, False) if cursor is None else cursor
