@@ -17,7 +17,19 @@ class UserAdmin(ClinicianScopedAdmin, BaseUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Preferences", {"fields": ("timezone", "email_alerts", "push_alerts", "reminder_time", "quiet_hours_start", "quiet_hours_end")}),
+        (
+            "Preferences",
+            {
+                "fields": (
+                    "timezone",
+                    "email_alerts",
+                    "push_alerts",
+                    "reminder_time",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                )
+            },
+        ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

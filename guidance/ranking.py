@@ -34,7 +34,7 @@ class Pattern:
     """What a user's log shows, as plain data."""
 
     open_escalations: frozenset[tuple[str, str]] = frozenset()  # (level, reason) of each open escalation
-    recent_red_flags: frozenset[str] = frozenset()  # red-flag fields of episodes logged in the last 14 days
+    recent_red_flags: frozenset[str] = frozenset()  # red-flag fields of recent episodes (GUIDANCE_RECENT_RED_FLAG_DAYS)
     window_days: int = 30  # the window of the three counts below
     episodes: int = 0
     both_sides: int = 0  # episodes felt in both feet

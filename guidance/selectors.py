@@ -10,8 +10,6 @@ from guidance.models import Article
 from heeljournal.enums import Side
 from tracking.models import Episode, Escalation
 
-# A red flag logged this recently keeps the red-flag advice at the top of "for me".
-RECENT_RED_FLAG_DAYS = 14
 LIST_FIELDS = ("slug", "title", "category", "summary", "updated_at")
 
 
@@ -29,7 +27,7 @@ def guidance_pattern(*, user, today: date | None = None) -> ranking.Pattern:
     """What the user's live episodes show, in one aggregate query (plus open escalations)."""
     today = today or user.today()
     in_window = Q(local_date__gt=today - timedelta(days=settings.PATTERN_WINDOW_DAYS), local_date__lte=today)
-    recent = Q(local_date__gt=today - timedelta(days=RECENT_RED_FLAG_DAYS), local_date__lte=today)
+    recent = Q(local_date__gt=today - timedelta(days=settings.GUIDANCE_RECENT_RED_FLAG_DAYS), local_date__lte=today)
     counts = Episode.objects.filter(user=user).aggregate(
         total=Count("id"),
         episodes=Count("id", filter=in_window),

@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -19,9 +20,6 @@ from guidance.serializers import (
     SuggestedArticleSerializer,
 )
 
-# Articles change rarely; after this long a phone or proxy asks again, with If-None-Match.
-MAX_AGE_SECONDS = 60 * 60
-
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The ETag of the copy you hold"
 )
@@ -32,7 +30,7 @@ def cacheable_response(request, data):
     """`data` with an ETag of its content and public caching, or a 304 when the client has it."""
     response = Response(data)
     response["ETag"] = quote_etag(hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:32])
-    response["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
+    response["Cache-Control"] = f"public, max-age={settings.GUIDANCE_MAX_AGE_SECONDS}"
     return get_conditional_response(request, etag=response["ETag"], response=response)
 
 

@@ -305,6 +305,10 @@ FCM_ENDPOINT = env.str("FCM_ENDPOINT", default="https://fcm.googleapis.com")
 PUSH_TIMEOUT_SECONDS = env.int("PUSH_TIMEOUT_SECONDS", default=10)
 # Where an alert's "read more" links point: the app's guidance pages.
 GUIDANCE_LINK_BASE = env.str("GUIDANCE_LINK_BASE", default="heeljournal://guidance/")
+# Articles change rarely; after this long a phone or proxy asks again, with If-None-Match.
+GUIDANCE_MAX_AGE_SECONDS = env.int("GUIDANCE_MAX_AGE_SECONDS", default=60 * 60)
+# A red flag logged this recently keeps the red-flag advice at the top of "for me".
+GUIDANCE_RECENT_RED_FLAG_DAYS = env.int("GUIDANCE_RECENT_RED_FLAG_DAYS", default=14)
 
 # --- Logs: one JSON object per line on stderr, no personal data (heeljournal/logging.py) ---
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")

@@ -118,7 +118,7 @@ def test_it_renders_markdown_without_raw_html_or_javascript_links(anon, db, tmp_
     (tmp_path / "unsafe.md").write_text(
         "---\ntitle: Unsafe\ncategory: causes\nsummary: S\norder: 1\n---\n"
         "Hello <script>alert('x')</script> **there**.\n\n"
-        "[click](javascript:alert(1)) <a href=\"JavaScript:alert(2)\" onclick=\"alert(3)\">raw</a> "
+        '[click](javascript:alert(1)) <a href="JavaScript:alert(2)" onclick="alert(3)">raw</a> '
         "<img src=x onerror=alert(4)> [fine](https://example.org)\n"
     )
     call_command("load_guidance", directory=tmp_path, stdout=StringIO())
