@@ -1,10 +1,11 @@
 """A ModelSerializer that does once per class what DRF does for every object.
 
-DRF builds each field from the model for every serializer it makes, and walks the fields
-generically for every object it writes out. On a page of 50 episodes that was most of the
-request's CPU time (measured with cProfile; see bench/README.md). Here the fields are built
-once per class (each serializer gets its own shallow copies to bind), and writing out
-follows a plan made once from those fields: which attribute to read, and how to convert it.
+DRF builds and binds each field from the model for every serializer it makes, and walks the
+fields generically for every object it writes out. On a page of 50 episodes that was most of
+the request's CPU time (measured with cProfile; see bench/README.md). Here the fields are
+built and bound once per class (each serializer gets shallow copies, with itself as their
+parent), and writing out follows a plan made once from those fields: which attribute to
+read, and how to convert it; a list writes out rows as read (heeljournal/pages.py).
 """
 
 import operator
