@@ -71,9 +71,11 @@ def _fresh(field, parent):
     anew for every serializer was half of validating a create's body (measured)."""
     fresh = _shallow(field)
     fresh.parent = parent
+    fresh.__dict__.pop("fields", None)  # a nested serializer builds fields of its own, under this parent
     if (child := getattr(field, "child", None)) is not None:
         fresh.child = _shallow(child)
         fresh.child.parent = fresh  # bound by name with the field; only its parent differs
+        fresh.child.__dict__.pop("fields", None)
     return fresh
 
 
@@ -149,8 +151,9 @@ class ModelSerializer(serializers.ModelSerializer):
             for name, field in templates.items():
                 if _binds_by_name(field):
                     field.bind(field_name=name, parent=self)  # once: a copy only changes its parent
+                    field.parent = None  # a template holds no serializer, so no request's data
                 for one in (field, getattr(field, "child", None)):
-                    if one is not None:
+                    if one is not None and not isinstance(one, serializers.BaseSerializer):
                         one.validators  # noqa: B018 (a lazy property, built once, shared by the copies)
             cls._field_templates = templates
         fields = BindingDict(self)

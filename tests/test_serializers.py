@@ -44,6 +44,18 @@ def test_each_serializer_has_fields_of_its_own_bound_to_it():
     assert (first.data["shout"], second.data["shout"]) == ("BOOTS", "RUNNERS")  # a method field, bound anew
 
 
+def test_a_nested_serializer_has_fields_of_its_own_under_its_parent():
+    from tracking.models import Episode
+    from tracking.serializers import EpisodeSerializer
+
+    first, second = (EpisodeSerializer(Episode(), context={"request": request}) for request in ("one", "two"))
+    for serializer, request in ((first, "one"), (second, "two")):
+        nested = serializer.fields["escalation"].fields["title"]
+        assert nested.root is serializer and nested.context == {"request": request}
+    templates = type(first)._field_templates.values()
+    assert all(template.parent is None for template in templates)  # none keeps a request alive
+
+
 def test_a_body_is_validated_as_drf_validates_it():
     class DrfFootwear(serializers.ModelSerializer):
         class Meta:
