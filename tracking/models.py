@@ -59,8 +59,8 @@ class Footwear(UserRecord):
     class Meta(UserRecord.Meta):
         verbose_name_plural = "footwear"
         indexes = [
-            models.Index(fields=["user", "-created_at", "-id"], name="footwear_list"),  # footwear/ list, in page order
-            models.Index(fields=["user", "updated_at", "id"], name="footwear_sync"),  # ?updated_since=
+            models.Index(fields=["user", "-created_at", "-id"], name="footwear_page"),  # footwear/ list, in page order
+            models.Index(fields=["user", "updated_at", "id"], name="footwear_changes"),  # ?updated_since=
         ]
 
     def __str__(self):
@@ -110,9 +110,9 @@ class Episode(DatedRecord):
 
     class Meta(DatedRecord.Meta):
         indexes = [
-            models.Index(fields=["user", "-started_at", "-id"], name="episode_list"),  # episodes/ list, in page order
+            models.Index(fields=["user", "-started_at", "-id"], name="episode_page"),  # episodes/ list, in page order
             models.Index(fields=["user", "local_date"], name="episode_days"),  # daily series, ?from=&to=
-            models.Index(fields=["user", "updated_at", "id"], name="episode_sync"),  # ?updated_since=
+            models.Index(fields=["user", "updated_at", "id"], name="episode_changes"),  # ?updated_since=
         ]
 
     def __str__(self):
@@ -144,9 +144,9 @@ class Activity(DatedRecord):
     class Meta(DatedRecord.Meta):
         verbose_name_plural = "activities"
         indexes = [
-            models.Index(fields=["user", "-started_at", "-id"], name="activity_list"),  # activities/ list, page order
+            models.Index(fields=["user", "-started_at", "-id"], name="activity_page"),  # activities/ list, page order
             models.Index(fields=["user", "local_date"], name="activity_days"),  # insights
-            models.Index(fields=["user", "updated_at", "id"], name="activity_sync"),  # ?updated_since=
+            models.Index(fields=["user", "updated_at", "id"], name="activity_changes"),  # ?updated_since=
         ]
 
     def __str__(self):
@@ -164,7 +164,7 @@ class JournalEntry(UserRecord):
     class Meta(UserRecord.Meta):
         verbose_name_plural = "journal entries"
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="one_journal_entry_per_day")]
-        indexes = [models.Index(fields=["user", "updated_at", "id"], name="journal_sync")]  # ?updated_since=
+        indexes = [models.Index(fields=["user", "updated_at", "id"], name="journal_changes")]  # ?updated_since=
 
     def __str__(self):
         return f"Journal for {self.date}"
