@@ -232,6 +232,10 @@ RADIATING_MIN_EPISODES = env.int("RADIATING_MIN_EPISODES", default=3)
 ESCALATION_CLOSE_AFTER_DAYS = env.int("ESCALATION_CLOSE_AFTER_DAYS", default=14)
 RESEND_EVERY_DAYS = env.int("RESEND_EVERY_DAYS", default=7)
 RESEND_MAX_TIMES = env.int("RESEND_MAX_TIMES", default=3)
+# A red flag logged this recently keeps the red-flag advice at the top of guidance "for me".
+GUIDANCE_RECENT_RED_FLAG_DAYS = env.int("GUIDANCE_RECENT_RED_FLAG_DAYS", default=14)
+if GUIDANCE_RECENT_RED_FLAG_DAYS < 1:  # 0 would silently stop putting the urgent advice first
+    raise ImproperlyConfigured("GUIDANCE_RECENT_RED_FLAG_DAYS must be at least 1")
 
 # Insights compare a footwear or activity only with this many tracked days with and without it.
 INSIGHT_MIN_DAYS = env.int("INSIGHT_MIN_DAYS", default=3)
@@ -307,8 +311,6 @@ PUSH_TIMEOUT_SECONDS = env.int("PUSH_TIMEOUT_SECONDS", default=10)
 GUIDANCE_LINK_BASE = env.str("GUIDANCE_LINK_BASE", default="heeljournal://guidance/")
 # Articles change rarely; after this long a phone or proxy asks again, with If-None-Match.
 GUIDANCE_MAX_AGE_SECONDS = env.int("GUIDANCE_MAX_AGE_SECONDS", default=60 * 60)
-# A red flag logged this recently keeps the red-flag advice at the top of "for me".
-GUIDANCE_RECENT_RED_FLAG_DAYS = env.int("GUIDANCE_RECENT_RED_FLAG_DAYS", default=14)
 
 # --- Logs: one JSON object per line on stderr, no personal data (heeljournal/logging.py) ---
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")

@@ -81,6 +81,12 @@ def test_a_wrong_log_format_is_refused_loudly():
     assert "LOG_FORMAT" in result.stderr
 
 
+def test_a_red_flag_look_back_of_no_days_is_refused_loudly():
+    result = run(["manage.py", "check"], production_environment(GUIDANCE_RECENT_RED_FLAG_DAYS="0"))
+    assert result.returncode != 0
+    assert "GUIDANCE_RECENT_RED_FLAG_DAYS" in result.stderr
+
+
 def test_the_production_environment_turns_on_https_cookies_idle_sessions_and_shared_limits():
     values = production_settings(
         [
