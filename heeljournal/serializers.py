@@ -10,9 +10,9 @@ read, and how to convert it; a list writes out rows as read (heeljournal/pages.p
 
 import operator
 from datetime import UTC, date
-from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import Field
 from rest_framework.utils.serializer_helpers import BindingDict
