@@ -77,3 +77,18 @@ def test_each_request_is_counted_with_its_token_read_and_made_up_tokens_leave_no
             assert anon.get("/api/v1/me/").status_code == 401
     (counter,) = redis.scan_iter("*throttle:device:*")
     assert int(redis.get(counter)) == 4
+
+
+def test_the_cache_keeps_no_password_digest_and_the_user_reads_as_stored(cached_api, owner):
+    import pickle
+
+    from django.core.cache import cache
+
+    from accounts.tokens import TOKEN_COLUMNS, _cache_key
+
+    (token,) = owner.access_tokens.all()
+    kept = cache.get(_cache_key(token.digest))
+    assert kept is not None and owner.password.encode() not in pickle.dumps(kept)
+    assert len(kept[0]) == len(TOKEN_COLUMNS)
+    me = cached_api.get("/api/v1/me/").json()  # answered from the cached copy
+    assert (me["email"], me["timezone"]) == (owner.email, owner.timezone)
