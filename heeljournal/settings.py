@@ -71,7 +71,7 @@ SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_MINUTES", default=14 * 24 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The admin's messages live in its session. Django's default reads a signed cookie first, and
-# builds its signer on every request, the API's included: a twenty-fifth of listing a page.
+# builds its signer on every request, the API's included: 4% of listing a page (py-spy).
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "heeljournal.urls"

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from heeljournal.health import health
 
 # The records first: Django tries routes in order, and a route it passes costs every request
-# that comes after it (a twenty-fifth of listing a page when the records came last).
+# that comes after it (5% of listing a page when the records came last, by py-spy).
 api = [
     path("", include("tracking.urls")),
     path("", include("accounts.urls")),
