@@ -2,6 +2,7 @@
 pagination of lists read through the ORM (record lists have their own: heeljournal/pages.py)."""
 
 import logging
+from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -96,16 +97,33 @@ class NewestFirstPagination(CursorPagination):
         return cursor
 
     def _is_position(self, value):
-        """A value of the field the list is ordered by (a time must carry its offset)."""
-        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
         try:
-            if isinstance(field, models.DateTimeField):
-                moment = parse_datetime(value)
-                return moment is not None and moment.tzinfo is not None
-            field.to_python(value)
-        except (ValueError, DjangoValidationError):
+            cursor_position(self.model._meta.get_field(self.ordering[0].lstrip("-")), value)
+        except ValueError:
             return False
         return True
+
+
+def cursor_position(field, text):
+    """`text` as a value of `field`, the one a list is ordered by; ValueError if it is none."""
+    if isinstance(field, models.DateTimeField):
+        return utc_time(text)
+    try:
+        return field.to_python(text)
+    except DjangoValidationError:
+        raise ValueError(f"not a {type(field).__name__}: {text!r}") from None
+
+
+def utc_time(text):
+    """An ISO 8601 time that carries its offset, in UTC; ValueError if `text` is none, or lies
+    outside UTC's range (a time a client sends would otherwise be a 500 in SQL)."""
+    moment = parse_datetime(text)
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"not a time with its offset: {text!r}")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"out of range in UTC: {text!r}") from None
 
 
 # --- The error answers in the OpenAPI document ---------------------------------------------

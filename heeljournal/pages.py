@@ -11,15 +11,15 @@ meanwhile never makes a page repeat or skip another, ties included.
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 
 import orjson
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, models
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from heeljournal.api import cursor_position
 
 
 @dataclass
@@ -164,13 +164,9 @@ class KeysetPagination(CursorPagination):
                 raise ValueError
             if not isinstance(backwards, bool):
                 raise ValueError
-            position = _field(model, self.order_field).to_python(position)
-            if isinstance(position, datetime):
-                if position.tzinfo is None:  # a time without its offset
-                    raise ValueError
-                position = position.astimezone(UTC)  # out of range in UTC: a 400 here, not a 500 in SQL
-            record_id = _field(model, "id").to_python(record_id)
-        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            position = cursor_position(_field(model, self.order_field), position)
+            record_id = cursor_position(_field(model, "id"), record_id)
+        except (ValueError, TypeError):
             raise exceptions.ValidationError(
                 {"cursor": ["Not a cursor from this list; start again from the first page."]}
             ) from None

@@ -426,6 +426,14 @@ def test_a_cursor_that_is_well_formed_but_wrong_is_a_400(api, cursor):
     assert "cursor" in response.json()
 
 
+@pytest.mark.parametrize("position", ["2026-11-24T06:30:00", "9999-12-31T23:00:00-05:00", "soon"])
+def test_a_cursor_of_the_escalations_at_a_wrong_time_is_a_400(api, position):
+    cursor = base64.b64encode(f"p={position}".encode()).decode()  # DRF's cursor format
+    response = api.get("/api/v1/escalations/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
 def test_requests_per_device_are_throttled_with_retry_after(api, owner, monkeypatch):
     from tests.conftest import real_stack_or_skip
 

@@ -1,8 +1,8 @@
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from heeljournal.api import NewestFirstPagination
+from heeljournal.api import NewestFirstPagination, utc_time
 from heeljournal.pages import KeysetPagination, PageQuery
 from tracking import escalations, records, selectors
 from tracking.exports import export_document
@@ -83,17 +83,11 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         if value is None:
             return None
         try:
-            # A '+' in an unencoded query string arrives as a space.
-            since = parse_datetime(value.replace(" ", "+"))
-            if since is not None and since.tzinfo is not None:
-                since = since.astimezone(UTC)  # a time out of range in UTC is a 400 here, not a 500 later
-        except (ValueError, OverflowError):
-            since = None
-        if since is None or since.tzinfo is None:
+            return utc_time(value.replace(" ", "+"))  # a '+' in an unencoded query string arrives as a space
+        except ValueError:
             raise exceptions.ValidationError(
                 {"updated_since": ["Use a time with its offset, e.g. 2026-11-24T07:30:00Z."]}
-            )
-        return since
+            ) from None
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
