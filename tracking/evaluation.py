@@ -35,7 +35,7 @@ def trend_check_schedule(*, user, now=None):
 
 
 def schedule_times(now):
-    """The values of SCHEDULE_CONFLICT's due time and of its `now`."""
+    """The due time a change sets, and now (schedule_sql's last value)."""
     adapt = connection.ops.adapt_datetimefield_value
     return adapt(now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)), adapt(now)
 
@@ -47,17 +47,21 @@ def trend_check_queue(*, user_id):
     enqueue_on_commit(evaluate_user_trends, user_id, countdown=settings.TREND_DEBOUNCE_SECONDS)
 
 
-# Insert a user's due time (the first value), or move it to that time unless they are already
-# due sooner; the row comes back only if this moved it. The second value is now.
-_TREND_CHECK = TrendCheck._meta.db_table
-SCHEDULE_CONFLICT = f"""
-    ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at
-    WHERE {_TREND_CHECK}.due_at IS NULL
-       OR {_TREND_CHECK}.due_at <= %s
-       OR {_TREND_CHECK}.due_at > excluded.due_at
-    RETURNING user_id
-"""
-SCHEDULE_SQL = f"INSERT INTO {_TREND_CHECK} (user_id, due_at, evaluated_at) VALUES (%s, %s, NULL) {SCHEDULE_CONFLICT}"
+def schedule_sql(rows):
+    """The statement that makes users due: for `rows` of (user_id, due_at, evaluated_at), a
+    VALUES or a SELECT, it inserts a user's due time, or moves it there unless they are due
+    sooner already, and returns the users it moved. Its values: the rows' own, then now
+    (schedule_times gives a change's due time, then now)."""
+    table = TrendCheck._meta.db_table
+    return f"""
+        INSERT INTO {table} (user_id, due_at, evaluated_at) {rows}
+        ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at
+        WHERE {table}.due_at IS NULL OR {table}.due_at <= %s OR {table}.due_at > excluded.due_at
+        RETURNING user_id
+    """
+
+
+SCHEDULE_SQL = schedule_sql("VALUES (%s, %s, NULL)")
 
 
 def due_user_ids(*, now, limit):

@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tracking.escalations import red_flags_raise
-from tracking.evaluation import SCHEDULE_CONFLICT, schedule_times, trend_check_queue, trend_check_schedule
-from tracking.models import Activity, Episode, EpisodeRevision, Footwear, JournalEntry, TrendCheck
+from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
+from tracking.models import Activity, Episode, EpisodeRevision, Footwear, JournalEntry
 
 
 class RecordConflict(Exception):
@@ -98,11 +98,7 @@ def _episode_insert_sql():
             VALUES ({", ".join(["%s"] * len(_EPISODE_FIELDS))})
             ON CONFLICT (id) DO NOTHING
             RETURNING user_id
-        ), made_due AS (
-            INSERT INTO {TrendCheck._meta.db_table} (user_id, due_at, evaluated_at)
-            SELECT user_id, %s, NULL FROM logged
-            {SCHEDULE_CONFLICT}
-        )
+        ), made_due AS ({schedule_sql("SELECT user_id, %s, NULL FROM logged")})
         SELECT (SELECT count(*) FROM logged), (SELECT count(*) FROM made_due)
     """
 
