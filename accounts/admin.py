@@ -17,19 +17,7 @@ class UserAdmin(ClinicianScopedAdmin, BaseUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (
-            "Preferences",
-            {
-                "fields": (
-                    "timezone",
-                    "email_alerts",
-                    "push_alerts",
-                    "reminder_time",
-                    "quiet_hours_start",
-                    "quiet_hours_end",
-                )
-            },
-        ),
+        ("Preferences", {"fields": User.PREFERENCE_FIELDS}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -42,6 +42,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
+    # What a person sets for themselves (the account's API and the admin's "Preferences").
+    PREFERENCE_FIELDS = (
+        "timezone",
+        "email_alerts",
+        "push_alerts",
+        "reminder_time",
+        "quiet_hours_start",
+        "quiet_hours_end",
+    )
 
     def __str__(self):
         return self.email

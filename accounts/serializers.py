@@ -65,16 +65,7 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = (
-            "id",
-            "email",
-            "timezone",
-            "email_alerts",
-            "push_alerts",
-            "reminder_time",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        )
+        fields = ("id", "email", *User.PREFERENCE_FIELDS)
         read_only_fields = ("id", "email")
 
     def validate(self, attrs):
