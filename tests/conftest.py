@@ -103,6 +103,12 @@ def episode_body(**fields):
     }
 
 
+def footwear_logged(api, **fields):
+    """A pair of shoes the user of `api` logged, as the API answers it."""
+    body = {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low", **fields}
+    return api.post("/api/v1/footwear/", body, format="json").json()
+
+
 @pytest.fixture
 def fcm(settings, tmp_path):
     """Push through a fake FCM server on 127.0.0.1, reached over HTTP like the real one."""

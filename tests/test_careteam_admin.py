@@ -18,7 +18,7 @@ from tests.careteam_fixtures import (  # noqa: F401
     make_clinician,
     superuser,
 )
-from tests.conftest import client_for, episode_body, make_user
+from tests.conftest import client_for, episode_body, footwear_logged, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,7 @@ RECORD_ADMINS = ["footwear", "episode", "activity", "journalentry", "escalation"
 def records_of(user):
     """One record of each kind, made in the app; the episode's red flag opens an escalation."""
     api = client_for(user)
-    shoe = api.post(
-        "/api/v1/footwear/",
-        {"name": f"Boots of {user.email}", "kind": "boot", "arch_support": "low", "cushioning": "low"},
-        format="json",
-    ).json()
+    shoe = footwear_logged(api, name=f"Boots of {user.email}")
     episode = api.post("/api/v1/episodes/", episode_body(foot_weakness=True, footwear=shoe["id"]), format="json").json()
     activity = api.post(
         "/api/v1/activities/",

@@ -13,7 +13,7 @@ from careteam.models import AccessLog
 from careteam.reports import CSV_COLUMNS, records_csv, report_pdf, spreadsheet_safe
 from guidance.models import NOT_A_PROFESSIONAL
 from tests.careteam_fixtures import clinic, linked, log_days  # noqa: F401
-from tests.conftest import episode_body
+from tests.conftest import episode_body, footwear_logged
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,7 @@ def pdf_text(content):
 
 
 def a_full_log(api, owner):
-    shoe = api.post(
-        "/api/v1/footwear/",
-        {"name": '=HYPERLINK("http://evil")', "kind": "heel", "arch_support": "none", "cushioning": "low"},
-        format="json",
-    ).json()
+    shoe = footwear_logged(api, name='=HYPERLINK("http://evil")', kind="heel", arch_support="none")
     log_days(api, 3, 5, footwear=shoe["id"], notes="+1 after standing")
     api.post("/api/v1/episodes/", episode_body(bowel_bladder_change=True, notes="@SUM(A1)"), format="json")
     api.post(
@@ -168,11 +164,7 @@ def test_the_summary_takes_30_or_90_days(api):
 
 
 def test_what_a_user_typed_stays_text_in_the_pdf(api, owner):
-    api.post(
-        "/api/v1/footwear/",
-        {"name": "<b>bold</b> & <unclosed 靴", "kind": "heel", "arch_support": "none", "cushioning": "low"},
-        format="json",
-    )
+    footwear_logged(api, name="<b>bold</b> & <unclosed 靴", kind="heel", arch_support="none")
     log_days(api, 4, 4, 5, 6, 5, 6)
     content = report_pdf(user=owner)
     assert content.startswith(b"%PDF")

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from tests.conftest import episode_body
+from tests.conftest import episode_body, footwear_logged
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/escalations/"
@@ -82,11 +82,7 @@ def test_insights_give_the_daily_series_in_local_dates(api):
 
 
 def test_insights_name_footwear_that_goes_with_worse_days_once_there_are_3_days_each_way(api):
-    heels = api.post(
-        "/api/v1/footwear/",
-        {"name": "Dress heels", "kind": "heel", "arch_support": "none", "cushioning": "low"},
-        format="json",
-    ).json()
+    heels = footwear_logged(api, name="Dress heels", kind="heel", arch_support="none")
     with time_machine.travel(NOW, tick=False):
         for day in range(3):
             log(api, day, 8, footwear=heels["id"])
