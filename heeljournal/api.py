@@ -68,16 +68,21 @@ class SingleRendererNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
-class NewestFirstPagination(CursorPagination):
+class PageSizes:
+    """Every list's page size, and the most a phone may ask for."""
+
+    page_size = settings.PAGE_SIZE
+    max_page_size = settings.MAX_PAGE_SIZE
+    page_size_query_param = "page_size"
+
+
+class NewestFirstPagination(PageSizes, CursorPagination):
     """Stable pages of `{next, previous, results}`; a view names its own ordering.
 
     A cursor comes back from the client, so it is checked before it reaches a query: a bad
     one is a 400, never a 500 (its position would otherwise go straight into a filter).
     """
 
-    page_size = settings.PAGE_SIZE
-    max_page_size = settings.MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
     ordering = "-created_at"
 
     def paginate_queryset(self, queryset, request, view=None):

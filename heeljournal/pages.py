@@ -19,7 +19,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from heeljournal.api import cursor_position
+from heeljournal.api import PageSizes, cursor_position
 
 
 @dataclass
@@ -107,7 +107,7 @@ def page_rows(query, *, after=None, backwards=False, limit):
     return rows
 
 
-class KeysetPagination(CursorPagination):
+class KeysetPagination(PageSizes, CursorPagination):
     """`{next, previous, results}` over a PageQuery; the cursor is the field the list is
     ordered by, the (position, id) of the record a page continues from, and which way."""
 

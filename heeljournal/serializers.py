@@ -127,10 +127,8 @@ class _Plan:
     def columns(self):
         """What a list reads: the fields' columns in the fields' order, then a tombstone's
         deleted_at."""
-        deleted = (
-            ["deleted_at"] if any(field.column == "deleted_at" for field in self.model._meta.concrete_fields) else []
-        )
-        return [column for _, column in self.row_fields] + deleted
+        tombstones = any(field.column == "deleted_at" for field in self.model._meta.concrete_fields)
+        return [column for _, column in self.row_fields] + (["deleted_at"] if tombstones else [])
 
     @cached_property
     def nested(self):

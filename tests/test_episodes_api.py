@@ -221,9 +221,9 @@ def test_a_listed_episode_reads_as_it_does_on_its_own(api):
 
 
 def test_the_page_size_is_capped(api, monkeypatch):
-    from tracking.views import RecordPagination
+    from heeljournal.pages import KeysetPagination
 
-    monkeypatch.setattr(RecordPagination, "max_page_size", 3)  # MAX_PAGE_SIZE, small for the test
+    monkeypatch.setattr(KeysetPagination, "max_page_size", 3)  # MAX_PAGE_SIZE, small for the test
     for _ in range(5):
         post(api)
     page = api.get(URL, {"page_size": 100000}).json()

@@ -39,12 +39,6 @@ UPDATED_SINCE = OpenApiParameter(
 )
 
 
-class RecordPagination(KeysetPagination):
-    page_size = settings.PAGE_SIZE
-    max_page_size = settings.MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
-
-
 def query_date(request, name):
     value = request.query_params.get(name)
     if value is None:
@@ -75,7 +69,7 @@ class UserRecordViewSet(viewsets.ModelViewSet):
 
     model = None
     list_ordering = "-created_at"
-    pagination_class = RecordPagination
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def updated_since(self):
@@ -96,13 +90,12 @@ class UserRecordViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         serializer_class = self.get_serializer_class()
-        query = PageQuery(self.model, serializer_class.list_columns(), self.list_ordering)
-        query.where("user", "=", request.user.pk)
-        since = self.updated_since()
+        since = self.updated_since()  # a sync: every change since, deletions included, oldest first
+        order = self.list_ordering if since is None else "updated_at"
+        query = PageQuery(self.model, serializer_class.list_columns(), order).where("user", "=", request.user.pk)
         if since is None:
             self.filter_list(query.where("deleted_at", "IS NULL"))
-        else:  # a sync: every change since, deletions included, oldest first
-            query.order = "updated_at"
+        else:
             query.where("updated_at", ">=", since)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
