@@ -94,3 +94,30 @@ def test_a_page_of_episodes_is_read_in_order_from_its_index(api, query, index):
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert f"Index Scan using {index}" in plan and "Sort" not in plan, plan
+
+
+def test_any_of_many_values_finds_what_in_finds(django_user_model):
+    """`__any` (heeljournal/lookups.py), one array parameter on PostgreSQL, selects the rows
+    `__in` selects, for integer and UUID keys, through a relation too, and none for no values."""
+    from tracking.models import Escalation, TrendCheck
+
+    users = [django_user_model.objects.create_user(email=f"u{n}@example.com", password="x") for n in range(4)]
+    for user in users:
+        TrendCheck.objects.create(user=user)
+    escalations = [
+        Escalation.objects.create(user=user, reason="persistent", level="see_clinician", last_held_on="2026-11-01")
+        for user in users
+    ]
+    wanted = [users[0].pk, users[2].pk]
+
+    def ids(rows):
+        return sorted(rows.values_list("pk", flat=True))
+
+    assert ids(TrendCheck.objects.filter(user_id__any=wanted)) == ids(TrendCheck.objects.filter(user_id__in=wanted))
+    assert ids(TrendCheck.objects.filter(user_id__any=wanted)) == sorted(wanted)
+    assert ids(django_user_model.objects.filter(pk__any=set(wanted))) == sorted(wanted)
+    some = [escalations[1].pk, escalations[3].pk]
+    assert ids(Escalation.objects.filter(pk__any=some)) == sorted(some)
+    assert ids(Escalation.objects.exclude(pk__any=some)) == sorted(e.pk for e in escalations if e.pk not in some)
+    assert not Escalation.objects.filter(pk__any=[]).exists()
+    assert Escalation.objects.exclude(pk__any=[]).count() == 4

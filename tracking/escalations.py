@@ -102,7 +102,7 @@ def escalations_alert(*, opening, resending, now):
         return [], []
     with transaction.atomic():
         Escalation.objects.bulk_create(opening, ignore_conflicts=True)
-        inserted = set(Escalation.objects.filter(pk__in=[e.pk for e in opening]).values_list("pk", flat=True))
+        inserted = set(Escalation.objects.filter(pk__any=[e.pk for e in opening]).values_list("pk", flat=True))
         opened = [escalation for escalation in opening if escalation.pk in inserted]
         EscalationEvent.objects.bulk_create(
             EscalationEvent(escalation=e, at=now, what="opened", from_state="", to_state=e.state, why=_opened_why(e))

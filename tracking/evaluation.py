@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from heeljournal.bulk import rows_execute
 from tracking.escalations import escalations_alert, trends_apply
 from tracking.models import Episode, Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
@@ -68,7 +69,7 @@ def due_user_ids(*, now, limit):
     """Claim up to `limit` due users: their due time moves out by a lease, so that a second
     sweep running at the same time takes others."""
     ids = list(TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit])
-    TrendCheck.objects.filter(user_id__in=ids, due_at__lte=now).update(due_at=now + _claim_lease())
+    TrendCheck.objects.filter(user_id__any=ids, due_at__lte=now).update(due_at=now + _claim_lease())
     return ids
 
 
@@ -90,7 +91,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     """
     now = now or timezone.now()
     rules = rules or Rules.from_settings()
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    users = list(User.objects.filter(pk__any=user_ids, is_active=True))
     if not users:
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
@@ -129,36 +130,32 @@ def users_evaluate(*, user_ids, now=None, rules=None):
 REFRESHED_FIELDS = ("title", "message", "evidence", "last_held_on")
 
 
-def _escalations_save(escalations, now, batch_size=500):
-    """Save refreshed escalations: one UPDATE ... FROM (VALUES ...) for each batch.
+def _escalations_save(escalations, now):
+    """Save refreshed escalations in one UPDATE ... FROM their rows.
 
     bulk_update's CASE WHEN per row and field was half of a nightly sweep: slow to build in
     Python, and the database tests every row against every WHEN.
     """
     meta, quote = Escalation._meta, connection.ops.quote_name
     fields = [meta.pk, *(meta.get_field(name) for name in REFRESHED_FIELDS)]
-    updated_at = meta.get_field("updated_at")
     table = quote(meta.db_table)
     assignments = ", ".join(f"{quote(field.column)} = v.column{n}" for n, field in enumerate(fields[1:], start=2))
-    for start in range(0, len(escalations), batch_size):
-        batch = escalations[start : start + batch_size]
-        rows = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(batch))
-        values = [field.get_db_prep_save(getattr(one, field.attname), connection) for one in batch for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {assignments}, {quote(updated_at.column)} = %s"
-                f" FROM (VALUES {rows}) AS v WHERE {table}.{quote(meta.pk.column)} = v.column1",
-                [updated_at.get_db_prep_save(now, connection), *values],
-            )
-        for escalation in batch:
-            escalation.updated_at = now
+    rows_execute(
+        f"UPDATE {table} SET {assignments}, {quote(meta.get_field('updated_at').column)} = %s"
+        f" FROM ({{rows}}) AS v WHERE {table}.{quote(meta.pk.column)} = v.column1",
+        [[getattr(escalation, field.attname) for field in fields] for escalation in escalations],
+        fields=fields,
+        params=[connection.ops.adapt_datetimefield_value(now)],
+    )
+    for escalation in escalations:
+        escalation.updated_at = now
 
 
 def _escalations_by_user(users, now):
     """{user id: escalations}, each holding its user already read (a re-send's alerts read it)."""
     quiet_period = now - timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
     found = {}
-    for escalation in Escalation.objects.filter(user_id__in=list(users)).filter(
+    for escalation in Escalation.objects.filter(user_id__any=list(users)).filter(
         Q(closed_at__isnull=True) | Q(acknowledged_at__gte=quiet_period)
     ):
         escalation.user = users[escalation.user_id]
@@ -173,15 +170,14 @@ def _checks_save(checks, now):
     Written out rather than bulk_create(update_conflicts=True), which made and prepared a
     model object for each user (~0.1 s of a nightly sweep at 10,000 users).
     """
-    adapt = connection.ops.adapt_datetimefield_value
-    evaluated_at = adapt(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            CHECKS_SQL.format(rows=", ".join(["(%s, %s, %s)"] * len(checks))),
-            [value for user_id, due_at in checks for value in (user_id, adapt(due_at), evaluated_at)],
-        )
+    rows_execute(
+        CHECKS_SQL,
+        checks,
+        fields=[TrendCheck._meta.get_field(name) for name in ("user", "due_at")],
+        params=[connection.ops.adapt_datetimefield_value(now)],
+    )
     late = set(
-        Episode.with_tombstones.filter(user_id__in=[user_id for user_id, _ in checks], updated_at__gt=now).values_list(
+        Episode.with_tombstones.filter(user_id__any=[user_id for user_id, _ in checks], updated_at__gt=now).values_list(
             "user_id", flat=True
         )
     )
@@ -189,7 +185,8 @@ def _checks_save(checks, now):
         TrendCheck.objects.filter(user_id__in=late).update(due_at=timezone.now())
 
 
+# WHERE true: SQLite would read ON CONFLICT as the join's ON.
 CHECKS_SQL = f"""
-    INSERT INTO {TrendCheck._meta.db_table} (user_id, due_at, evaluated_at) VALUES {{rows}}
+    INSERT INTO {TrendCheck._meta.db_table} (evaluated_at, user_id, due_at) SELECT %s, * FROM ({{rows}}) AS v WHERE true
     ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at, evaluated_at = excluded.evaluated_at
 """

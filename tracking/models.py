@@ -90,6 +90,18 @@ class DatedRecord(UserRecord):
         self.local_date = self.user.local_date(self.started_at)
 
 
+# The columns behind a day's figures for the trend rules: its severity, pain, sides and red flags.
+DAY_FIGURE_COLUMNS = (
+    "severity",
+    "pain",
+    "side",
+    "radiates_from_back",
+    "sudden_onset",
+    "foot_weakness",
+    "bowel_bladder_change",
+)
+
+
 class Episode(DatedRecord):
     """One spell of heel numbness as the user felt it."""
 
@@ -111,7 +123,13 @@ class Episode(DatedRecord):
     class Meta(DatedRecord.Meta):
         indexes = [
             models.Index(fields=["user", "-started_at", "-id"], name="episode_page"),  # episodes/ list, in page order
-            models.Index(fields=["user", "local_date"], name="episode_days"),  # daily series, ?from=&to=
+            # The daily series of the trend rules (selectors.daily_series), read from the index alone.
+            models.Index(
+                fields=["user", "local_date"],
+                include=[*DAY_FIGURE_COLUMNS],
+                condition=models.Q(deleted_at__isnull=True),
+                name="episode_day_figures",
+            ),
             models.Index(fields=["user", "updated_at", "id"], name="episode_changes"),  # ?updated_since=
         ]
 

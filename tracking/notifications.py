@@ -63,7 +63,7 @@ def notifications_plan_many(sends, *, now):
     Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a retried plan adds nothing
     ids = {}
     for pk, escalation_id, send_number in Notification.objects.filter(
-        escalation_id__in={escalation.pk for escalation, *_ in planned}, status=Status.PENDING
+        escalation_id__any={escalation.pk for escalation, *_ in planned}, status=Status.PENDING
     ).values_list("id", "escalation_id", "send_number"):
         ids.setdefault((escalation_id, send_number), []).append(pk)
     at_once_ids, due_ids = [], []
@@ -91,10 +91,10 @@ def _visit_alerts_today(escalations, now):
     counts = Counter()
     if escalations:
         recent = Escalation.objects.filter(
-            user_id__in={escalation.user_id for escalation in escalations},
+            user_id__any={escalation.user_id for escalation in escalations},
             level=EscalationLevel.SEE_CLINICIAN,
             last_sent_at__gt=now - timedelta(days=1),
-        ).exclude(pk__in=[escalation.pk for escalation in escalations])
+        ).exclude(pk__any=[escalation.pk for escalation in escalations])
         counts.update(dict(recent.values("user_id").annotate(sent=Count("id")).values_list("user_id", "sent")))
     return counts
 
@@ -102,7 +102,7 @@ def _visit_alerts_today(escalations, now):
 def _push_devices(users):
     devices = {}
     if users:
-        for device in Device.objects.filter(user__in=users, active=True):
+        for device in Device.objects.filter(user_id__any={user.pk for user in users}, active=True):
             devices.setdefault(device.user_id, []).append(device)
     return devices
 

@@ -6,32 +6,9 @@ PostgreSQL, so the tables stay open to reads and writes while a release migrates
 CREATE INDEX blocks writes, and a plain DROP INDEX everything, for as long as it takes.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
-
-class OnPostgresConcurrently:
-    """The operation CONCURRENTLY on PostgreSQL, and as a plain one elsewhere (SQLite in development)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        operation = super() if schema_editor.connection.vendor == "postgresql" else self.plain
-        operation.database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        operation = super() if schema_editor.connection.vendor == "postgresql" else self.plain
-        operation.database_backwards(app_label, schema_editor, from_state, to_state)
-
-
-class AddIndex(OnPostgresConcurrently, AddIndexConcurrently):
-    @property
-    def plain(self):
-        return migrations.AddIndex(self.model_name, self.index)
-
-
-class RemoveIndex(OnPostgresConcurrently, RemoveIndexConcurrently):
-    @property
-    def plain(self):
-        return migrations.RemoveIndex(self.model_name, self.name)
+from heeljournal.schema import AddIndex, RemoveIndex
 
 
 # (model, old index, new index, its fields)
