@@ -45,7 +45,18 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+def worker_warm():
+    """What a Celery worker has done before its first task, and a sweep's first batch would
+    otherwise pay (about 0.2 s): import the tasks and connect to the broker."""
+    from heeljournal.celery import app
+
+    app.loader.import_default_modules()
+    with app.producer_pool.acquire(block=True) as producer:
+        producer.connection.default_channel.client.ping()
+
+
 def sweep(days_later=0):
+    worker_warm()
     started_rss = peak_rss_mb()
     users = batches = 0
     now = timezone.now() + timedelta(days=int(days_later))

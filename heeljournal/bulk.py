@@ -21,10 +21,7 @@ def rows_execute(statement, rows, *, fields, params=()):
     """
     if not rows:
         return
-    values = [
-        [field.get_db_prep_save(value, connection) for value in column]
-        for field, column in zip(fields, zip(*rows, strict=True), strict=True)
-    ]
+    values = [_prepared(field, column) for field, column in zip(fields, zip(*rows, strict=True), strict=True)]
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
         names = ", ".join(f"column{n}" for n in range(1, len(fields) + 1))
@@ -38,6 +35,14 @@ def rows_execute(statement, rows, *, fields, params=()):
             statement.format(rows="VALUES " + ", ".join([placeholders] * len(rows))),
             [*params, *(value for row in zip(*values, strict=True) for value in row)],
         )
+
+
+def _prepared(field, column):
+    if connection.vendor == "postgresql" and field.get_internal_type() != "JSONField":
+        # psycopg sends ints, text, dates, times and UUIDs as they are; Django's preparing
+        # of each (a sixth of a sweep's writing) would hand them back unchanged.
+        return list(column)
+    return [field.get_db_prep_save(value, connection) for value in column]
 
 
 def _binary_cursor():
