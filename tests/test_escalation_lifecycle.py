@@ -119,6 +119,29 @@ def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
     assert Escalation.objects.get(closed_at__isnull=True).level == "see_clinician"
 
 
+def test_an_evaluation_cut_short_leaves_the_old_escalation_open_until_its_successor_opens(api, owner, monkeypatch):
+    log_days(api, [4] * 10)
+    with time_machine.travel(NOW, tick=False):
+        lower = escalation_open(
+            user=owner,
+            finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
+            today=NOW.date(),
+            now=NOW,
+        )
+
+    def opening_fails(**kwargs):
+        raise ConnectionError("the worker lost the database while opening")
+
+    monkeypatch.setattr("tracking.evaluation.escalations_alert", opening_fails)
+    with pytest.raises(ConnectionError):
+        evaluate(owner)
+    assert open_reasons(owner) == ["persistent"]  # the user is never left with nothing open
+    assert Escalation.objects.get(closed_at__isnull=True) == lower
+    monkeypatch.undo()
+    evaluate(owner)  # the next evaluation does both
+    assert Escalation.objects.get(closed_at__isnull=True).level == "see_clinician"
+
+
 def test_patterns_are_info_and_send_nothing(api, owner, phone):
     log_days(api, [3] * 5, side="both", radiates_from_back=True)
     evaluate(owner)

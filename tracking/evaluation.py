@@ -9,7 +9,7 @@ so a lost task or a broker outage only delays an evaluation until the next sweep
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -97,32 +97,36 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     todays = {user.pk: user.local_date(now) for user in users}
     series = daily_series(user_ids=list(todays), first_day=rules_horizon(min(todays.values()), rules), rules=rules)
     escalations = _escalations_by_user({user.pk: user for user in users}, now)
-    report, refreshed, opening, resending, checks = {}, [], [], [], []
-    for user in users:
-        applied = trends_apply(
-            user=user,
-            days=series[user.pk],
-            today=todays[user.pk],
-            now=now,
-            escalations=escalations.get(user.pk, []),
-            rules=rules,
-        )
-        refreshed += applied.refreshed
-        opening += applied.opening
-        resending += applied.resending
-        if applied.changes:
-            report[user.email] = applied.changes
-        active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
-        # Nothing logged lately and nothing open: nothing can change until the user logs again.
-        due_at = next_local_midnight(now, zone=user.zone) if active else None
-        checks.append((user.pk, due_at))
-    opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
-    for escalation in opened:
-        report.setdefault(escalation.user.email, []).append(f"opened {escalation.reason} ({escalation.level})")
-    for escalation in resent:
-        report.setdefault(escalation.user.email, []).append(f"re-sent {escalation.reason}")
-    _escalations_save(refreshed, now)
-    _checks_save(checks, now)
+    # One transaction for the batch: an escalation superseded by a higher level closes with its
+    # successor's opening, and a batch cut short leaves nothing half-done (its users come due
+    # again when their claim's lease ends). Alerts leave once it commits.
+    with transaction.atomic():
+        report, refreshed, opening, resending, checks = {}, [], [], [], []
+        for user in users:
+            applied = trends_apply(
+                user=user,
+                days=series[user.pk],
+                today=todays[user.pk],
+                now=now,
+                escalations=escalations.get(user.pk, []),
+                rules=rules,
+            )
+            refreshed += applied.refreshed
+            opening += applied.opening
+            resending += applied.resending
+            if applied.changes:
+                report[user.email] = applied.changes
+            active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
+            # Nothing logged lately and nothing open: nothing can change until the user logs again.
+            due_at = next_local_midnight(now, zone=user.zone) if active else None
+            checks.append((user.pk, due_at))
+        opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
+        for escalation in opened:
+            report.setdefault(escalation.user.email, []).append(f"opened {escalation.reason} ({escalation.level})")
+        for escalation in resent:
+            report.setdefault(escalation.user.email, []).append(f"re-sent {escalation.reason}")
+        _escalations_save(refreshed, now)
+        _checks_save(checks, now)
     return report
 
 
