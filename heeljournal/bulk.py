@@ -30,11 +30,18 @@ def rows_execute(statement, rows, *, fields, params=()):
             cursor.execute(statement.format(rows=source), [*params, *values])
         return
     placeholders = f"({', '.join(['%s'] * len(fields))})"
+    prepared = list(zip(*values, strict=True))
+    per_statement = SQLITE_MAX_VALUES // len(fields)
     with connection.cursor() as cursor:
-        cursor.execute(
-            statement.format(rows="VALUES " + ", ".join([placeholders] * len(rows))),
-            [*params, *(value for row in zip(*values, strict=True) for value in row)],
-        )
+        for start in range(0, len(prepared), per_statement):
+            some = prepared[start : start + per_statement]
+            cursor.execute(
+                statement.format(rows="VALUES " + ", ".join([placeholders] * len(some))),
+                [*params, *(value for row in some for value in row)],
+            )
+
+
+SQLITE_MAX_VALUES = 30_000  # a statement's values, under SQLite's 32,766
 
 
 def _prepared(field, column):

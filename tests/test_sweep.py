@@ -71,6 +71,18 @@ def test_evaluated_users_are_next_due_at_their_local_midnight():
 
 
 @pytest.mark.django_db
+def test_a_batch_larger_than_one_statement_holds_records_every_evaluation_and_escalation(monkeypatch):
+    monkeypatch.setattr("heeljournal.bulk.SQLITE_MAX_VALUES", 6)  # SQLite: statements of 3 rows at most
+    users = population(7)
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk for user in users], now=now)
+    users_evaluate(user_ids=[user.pk for user in users], now=now + timedelta(days=1))  # refreshes all 7
+    assert TrendCheck.objects.filter(evaluated_at=now + timedelta(days=1)).count() == 7
+    held_on = set(Escalation.objects.filter(reason="persistent").values_list("last_held_on", flat=True))
+    assert held_on == {(now + timedelta(days=1)).date()} and Escalation.objects.filter(reason="persistent").count() == 7
+
+
+@pytest.mark.django_db
 def test_a_quiet_user_is_not_evaluated_again_until_they_log():
     quiet = user_register(email="quiet@example.com", password=PASSWORD)
     TrendCheck.objects.create(user=quiet, due_at=timezone.now())
