@@ -11,6 +11,8 @@ a plain VALUES list.
 import psycopg
 from django.db import connection
 
+from heeljournal.lookups import unsized
+
 
 def rows_execute(statement, rows, *, fields, params=()):
     """Execute `statement`, whose `{rows}` is a table of `rows`, one value for each of
@@ -23,7 +25,7 @@ def rows_execute(statement, rows, *, fields, params=()):
         return
     values = [_prepared(field, column) for field, column in zip(fields, zip(*rows, strict=True), strict=True)]
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
+        arrays = ", ".join(f"%b::{unsized(field.db_type(connection))}[]" for field in fields)
         names = ", ".join(f"column{n}" for n in range(1, len(fields) + 1))
         source = f"SELECT * FROM unnest({arrays}) AS v({names})"
         with _binary_cursor() as cursor:

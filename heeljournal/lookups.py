@@ -11,6 +11,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, Lookup
 
 
+def unsized(db_type):
+    """varchar(254) -> varchar: a cast to a sized type cuts a longer value short, silently."""
+    return db_type.split("(", 1)[0]
+
+
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False
@@ -29,7 +34,7 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        array_type = f"{self.lhs.output_field.db_type(connection)}[]"
+        array_type = f"{unsized(self.lhs.output_field.db_type(connection))}[]"
         return f"{lhs} = ANY(%s::{array_type})", [*params, self._values(connection)]
 
 
