@@ -103,15 +103,21 @@ def test_an_unacknowledged_visit_alert_is_re_sent_weekly_three_times_at_most(api
     assert resent_on == [(NOW + timedelta(days=d)).date() for d in (7, 14, 21)]
 
 
-def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
+def persistent_info_open(api, owner):
+    """Ten days logged, and an info-level persistent escalation already open: the rule's
+    see_clinician level is higher."""
     log_days(api, [4] * 10)
     with time_machine.travel(NOW, tick=False):
-        lower = escalation_open(
+        return escalation_open(
             user=owner,
             finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
             today=NOW.date(),
             now=NOW,
         )
+
+
+def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
+    lower = persistent_info_open(api, owner)
     evaluate(owner)
     lower.refresh_from_db()
     assert lower.closed_at is not None
@@ -120,14 +126,7 @@ def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
 
 
 def test_an_evaluation_cut_short_leaves_the_old_escalation_open_until_its_successor_opens(api, owner, monkeypatch):
-    log_days(api, [4] * 10)
-    with time_machine.travel(NOW, tick=False):
-        lower = escalation_open(
-            user=owner,
-            finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
-            today=NOW.date(),
-            now=NOW,
-        )
+    lower = persistent_info_open(api, owner)
 
     def opening_fails(**kwargs):
         raise ConnectionError("the worker lost the database while opening")
