@@ -99,7 +99,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An idle connection whose server vanished without a word is found within about a minute
     # (heeljournal/postgresql checks an idle connection's socket before each request).
     keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
-    DATABASES["default"]["OPTIONS"] = keepalives | DATABASES["default"].get("OPTIONS", {})
+    # Values bound by the server, and a statement run DB_PREPARE_THRESHOLD times on a connection
+    # prepared there: PostgreSQL then skips parsing and planning it, half its CPU time for the
+    # statement that logs an episode (bench/README.md). 0 turns preparing off, as PgBouncer in
+    # transaction mode before 1.21 needs (docs/deploy.md).
+    binding = {"server_side_binding": True, "prepare_threshold": env.int("DB_PREPARE_THRESHOLD", default=5) or None}
+    DATABASES["default"]["OPTIONS"] = keepalives | binding | DATABASES["default"].get("OPTIONS", {})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

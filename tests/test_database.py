@@ -1,6 +1,6 @@
 """The PostgreSQL backend (heeljournal/postgresql): times read in C come back as the same
 instants, in UTC, as Django's own reading gave them; a connection's health is known without
-a round trip."""
+a round trip; a statement a connection runs again and again is prepared by the server."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +41,24 @@ def test_times_come_back_as_the_instants_written_in_utc(api):
         assert type(loader.load.__self__).__module__.startswith("psycopg_binary")
         cursor.execute("SELECT %s::timestamptz - interval '1 day'", [written[0]])
         assert cursor.fetchone()[0] == written[0] - timedelta(days=1)
+
+
+def test_logging_episodes_again_and_again_runs_a_statement_the_server_has_prepared(api):
+    real_stack_or_skip()
+    DB_PREPARE_THRESHOLD = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+
+    def prepared_inserts():
+        with connection.cursor() as cursor:
+            statement = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s"
+            cursor.execute(statement, ['%INSERT INTO "tracking_episode"%'])
+            return cursor.fetchone()[0]
+
+    prepared_after = []
+    for _ in range(DB_PREPARE_THRESHOLD + 2):
+        assert api.post("/api/v1/episodes/", episode_body(), format="json").status_code == 201
+        prepared_after.append(prepared_inserts())
+    # Parsed and planned anew as many times as the threshold says; from then on, prepared once.
+    assert prepared_after == [0] * DB_PREPARE_THRESHOLD + [1, 1]
 
 
 @pytest.mark.real_stack
