@@ -1,8 +1,10 @@
-"""Index changes that keep a table open to reads and writes while a release migrates.
+"""Migration operations for PostgreSQL's storage, which Django's own do not reach.
 
-On PostgreSQL an index is built and dropped CONCURRENTLY: a plain CREATE INDEX blocks writes,
-and a plain DROP INDEX everything, for as long as it takes. Elsewhere (SQLite in development)
-the operation is the plain one. A migration using them sets `atomic = False`.
+Index changes keep a table open to reads and writes while a release migrates: on PostgreSQL
+an index is built and dropped CONCURRENTLY (a plain CREATE INDEX blocks writes, and a plain
+DROP INDEX everything, for as long as it takes), elsewhere (SQLite in development) the
+operation is the plain one; a migration using them sets `atomic = False`. FillFactor leaves
+room in a table's pages for rows that are rewritten often.
 """
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
@@ -31,3 +33,43 @@ class RemoveIndex(OnPostgresConcurrently, RemoveIndexConcurrently):
     @property
     def plain(self):
         return migrations.RemoveIndex(self.model_name, self.name)
+
+
+class FillFactor(migrations.operations.base.Operation):
+    """Leave `percent` of each page of a table to its rows (PostgreSQL only; elsewhere nothing).
+
+    The rest is room for new versions of the rows already there: an update that changes no
+    indexed column then stays in its page (a HOT update) and writes no index entry. Pages
+    written from then on are filled so far; rows already stored stay where they are.
+    """
+
+    reversible = True
+
+    def __init__(self, model_name, percent):
+        self.model_name, self.percent = model_name, percent
+
+    def state_forwards(self, app_label, state):
+        pass  # the table's storage is not part of Django's model state
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._alter(
+            schema_editor, to_state.apps.get_model(app_label, self.model_name), f"SET (fillfactor = {self.percent})"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._alter(schema_editor, to_state.apps.get_model(app_label, self.model_name), "RESET (fillfactor)")
+
+    @staticmethod
+    def _alter(schema_editor, model, change):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE {schema_editor.quote_name(model._meta.db_table)} {change}")
+
+    def describe(self):
+        return f"Fill {self.percent}% of each page of {self.model_name}'s table"
+
+    @property
+    def migration_name_fragment(self):
+        return f"{self.model_name}_fillfactor"
+
+    def deconstruct(self):
+        return type(self).__qualname__, [self.model_name, self.percent], {}
