@@ -78,7 +78,11 @@ class EscalationLevel(models.TextChoices):
 
     @property
     def rank(self):
-        return list(type(self)).index(self)
+        return LEVEL_RANKS[self]
+
+
+# Looked up, not counted out: a nightly sweep compares levels for each open escalation.
+LEVEL_RANKS = {level: rank for rank, level in enumerate(EscalationLevel)}
 
 
 class EscalationReason(models.TextChoices):

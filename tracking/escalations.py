@@ -197,7 +197,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
     # After an acknowledgement the same alert waits out a quiet period before it may return.
     resting = {e.reason for e in escalations if e.acknowledged_at and now - e.acknowledged_at < quiet_period}
     applied = Applied()
-    for reason in EscalationReason:
+    for reason in REASON_ORDER:
         current, finding = open_now.get(reason), findings.get(reason)
         if reason in RED_FLAG_REASONS:  # opened by the request that logged them; only kept or closed here
             held = red_flag_days.get(reason)
