@@ -1,14 +1,12 @@
 """Statements that write hundreds of rows at once, for the trend sweep's batches.
 
-On PostgreSQL the rows go as one array per column, unnested by the statement, and bound
-server-side in binary. Written out as `VALUES (%s, ...), ...` and bound in the client,
-as Django binds everything, a batch's 500 rows took three times PostgreSQL's own time:
-psycopg quoted each of 1,500 values into the text of the statement, then split that text
-anew (it caches statements up to 4 KB only). Elsewhere (SQLite in development) the rows are
-a plain VALUES list.
+On PostgreSQL the rows go as one array per column, unnested by the statement, and bound in
+binary. Written out as `VALUES (%s, ...), ...` and bound in the client, as Django binds by
+default, a batch's 500 rows took three times PostgreSQL's own time: psycopg quoted each of
+1,500 values into the text of the statement, then split that text anew (it caches statements
+up to 4 KB only). Elsewhere (SQLite in development) the rows are a plain VALUES list.
 """
 
-import psycopg
 from django.db import connection
 
 from heeljournal.lookups import unsized
@@ -28,7 +26,7 @@ def rows_execute(statement, rows, *, fields, params=()):
         arrays = ", ".join(f"%b::{unsized(field.db_type(connection))}[]" for field in fields)
         names = ", ".join(f"column{n}" for n in range(1, len(fields) + 1))
         source = f"SELECT * FROM unnest({arrays}) AS v({names})"
-        with _binary_cursor() as cursor:
+        with connection.cursor() as cursor:  # binds server-side (settings.DATABASES), so %b is binary
             cursor.execute(statement.format(rows=source), [*params, *values])
         return
     placeholders = f"({', '.join(['%s'] * len(fields))})"
@@ -52,11 +50,3 @@ def _prepared(field, column):
         # of each (a sixth of a sweep's writing) would hand them back unchanged.
         return list(column)
     return [field.get_db_prep_save(value, connection) for value in column]
-
-
-def _binary_cursor():
-    """Django's cursor (its error handling, its query log and tests' query counts) over a
-    psycopg cursor that binds server-side: Django's own bind in the client."""
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
