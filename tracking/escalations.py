@@ -17,6 +17,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from guidance.models import NOT_A_PROFESSIONAL
+from heeljournal.bulk import objects_insert
 from heeljournal.enums import EscalationLevel, EscalationReason
 from tracking import notifications
 from tracking.models import Episode, Escalation, EscalationEvent
@@ -101,13 +102,14 @@ def escalations_alert(*, opening, resending, now):
     if not opening and not resending:
         return [], []
     with transaction.atomic():
-        Escalation.objects.bulk_create(opening, ignore_conflicts=True)
+        objects_insert(opening, ignore_conflicts=True)
         inserted = set(Escalation.objects.filter(pk__any=[e.pk for e in opening]).values_list("pk", flat=True))
         opened = [escalation for escalation in opening if escalation.pk in inserted]
-        EscalationEvent.objects.bulk_create(
+        events = (
             EscalationEvent(escalation=e, at=now, what="opened", from_state="", to_state=e.state, why=_opened_why(e))
             for e in opened
         )
+        objects_insert(list(events))
         resent = [escalation for escalation in resending if escalation_resend(escalation=escalation, now=now)]
         sends = sorted([e for e in opened if e.sends] + resent, key=lambda e: (e.user_id, REASON_ORDER[e.reason]))
         notifications.notifications_plan_many([(escalation, escalation.sends) for escalation in sends], now=now)

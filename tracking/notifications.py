@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import Device
+from heeljournal.bulk import objects_insert
 from heeljournal.enums import Channel, EscalationLevel
 from tracking.models import Notification
 from tracking.schedule import quiet_hours_end
@@ -60,7 +61,7 @@ def notifications_plan_many(sends, *, now):
         planned.append((escalation, send_number, at_once, not_before <= now))
     if not planned:
         return []
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a retried plan adds nothing
+    objects_insert(rows, ignore_conflicts=True)  # a retried plan adds nothing
     ids = {}
     for pk, escalation_id, send_number in Notification.objects.filter(
         escalation_id__any={escalation.pk for escalation, *_ in planned}, status=Status.PENDING
