@@ -47,12 +47,16 @@ def objects_insert(objects, *, ignore_conflicts=False):
 
     Django's bulk_create also sends one array per column on PostgreSQL, but in text, which
     psycopg writes value by value in Python: a third of a sweep's opening of escalations.
-    An auto-incremented id is left to the database, and not read back.
+    An auto-incremented id is left to the database and not read back: such objects stay
+    unsaved as far as Django knows. Generated columns are the database's; a database default
+    (db_default) is not supported.
     """
     if not objects:
         return
     meta = objects[0]._meta
-    fields = [field for field in meta.concrete_fields if not (field.primary_key and field.db_returning)]
+    fields = [f for f in meta.concrete_fields if not f.generated and not (f.primary_key and f.db_returning)]
+    if any(field.has_db_default() for field in fields):
+        raise ValueError(f"objects_insert writes every column; {meta.label} has a database default")
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     on_conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
@@ -62,8 +66,9 @@ def objects_insert(objects, *, ignore_conflicts=False):
         [[field.pre_save(model_object, True) for field in fields] for model_object in objects],
         fields=fields,
     )
-    for model_object in objects:  # as bulk_create leaves them: saved, in this database
-        model_object._state.adding, model_object._state.db = False, connection.alias
+    if meta.pk in fields:  # its id is its own: saved, in this database, as bulk_create leaves it
+        for model_object in objects:
+            model_object._state.adding, model_object._state.db = False, connection.alias
 
 
 SQLITE_MAX_VALUES = 30_000  # a statement's values, under SQLite's 32,766

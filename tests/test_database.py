@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from tests.careteam_fixtures import superuser  # noqa: F401
 from tests.conftest import episode_body, real_stack_or_skip
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +47,7 @@ def test_times_come_back_as_the_instants_written_in_utc(api):
 
 def test_logging_episodes_again_and_again_runs_a_statement_the_server_has_prepared(api):
     real_stack_or_skip()
-    DB_PREPARE_THRESHOLD = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]  # None: DB_PREPARE_THRESHOLD=0
 
     def prepared_inserts():
         with connection.cursor() as cursor:
@@ -54,11 +56,26 @@ def test_logging_episodes_again_and_again_runs_a_statement_the_server_has_prepar
             return cursor.fetchone()[0]
 
     prepared_after = []
-    for _ in range(DB_PREPARE_THRESHOLD + 2):
+    for _ in range((threshold or 5) + 2):
         assert api.post("/api/v1/episodes/", episode_body(), format="json").status_code == 201
         prepared_after.append(prepared_inserts())
     # Parsed and planned anew as many times as the threshold says; from then on, prepared once.
-    assert prepared_after == [0] * DB_PREPARE_THRESHOLD + [1, 1]
+    assert prepared_after == ([0] * 7 if threshold is None else [0] * threshold + [1, 1])
+
+
+def test_the_admins_date_drill_down_answers_with_values_bound_by_the_server(api, superuser):
+    real_stack_or_skip()  # PostgreSQL must tell each value's type from the statement alone
+    from tests.careteam_fixtures import admin_client
+
+    body = episode_body(foot_weakness=True)
+    assert api.post("/api/v1/episodes/", body, format="json").status_code == 201
+    clinic = admin_client(superuser)
+    logged = datetime.fromisoformat(body["started_at"]).astimezone(UTC)
+    for page, field, moment in (("episode", "started_at", logged), ("escalation", "created_at", timezone.now())):
+        for depth in (("year",), ("year", "month"), ("year", "month", "day")):
+            drill = "&".join(f"{field}__{part}={getattr(moment, part)}" for part in depth)
+            response = clinic.get(f"/admin/tracking/{page}/?{drill}", secure=True)
+            assert response.status_code == 200 and 'id="result_list"' in response.content.decode(), (page, drill)
 
 
 @pytest.mark.real_stack

@@ -72,8 +72,8 @@ def test_evaluated_users_are_next_due_at_their_local_midnight():
 
 @pytest.mark.django_db
 def test_a_batch_larger_than_one_statement_holds_records_every_evaluation_and_escalation(monkeypatch):
-    # SQLite: statements of 15 evaluations, or 2 escalations, at most
-    monkeypatch.setattr("heeljournal.bulk.SQLITE_MAX_VALUES", 30)
+    # SQLite: statements of 3 evaluations, or a single escalation or alert, at most
+    monkeypatch.setattr("heeljournal.bulk.SQLITE_MAX_VALUES", 6)
     users = population(7)
     now = timezone.now()
     users_evaluate(user_ids=[user.pk for user in users], now=now)
