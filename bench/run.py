@@ -88,7 +88,11 @@ started = []  # every process this run started, stopped at the end whatever happ
 
 
 DATABASE = urlsplit(DATABASE_URL).path.lstrip("/")
-COPY = f"{DATABASE}_copy"  # where a nightly sweep runs, so that each round starts from the same state
+COPY = f"{DATABASE}_copy"  # where a timed sweep runs, so that each round starts from the same state
+
+
+def database_url(name):
+    return urlunsplit(urlsplit(DATABASE_URL)._replace(path=f"/{name}"))
 
 
 def admin(*statements):
@@ -98,14 +102,14 @@ def admin(*statements):
             connection.execute(statement)
 
 
-def database_fresh():
-    """Drop and make the benchmark database, then migrate it."""
-    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
-    manage("migrate", "--noinput", "--verbosity", "0")
+def database_fresh(name=DATABASE):
+    """Drop and make a benchmark database, then migrate it."""
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    manage("migrate", "--noinput", "--verbosity", "0", database=name)
 
 
-def sql(statement, params=()):
-    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+def sql(statement, params=(), database=DATABASE):
+    with psycopg.connect(database_url(database), autocommit=True) as connection:
         cursor = connection.execute(statement, params)
         return cursor.fetchall() if cursor.description else None
 
@@ -115,8 +119,9 @@ def redis_empty(*urls):
         redis.Redis.from_url(url).flushdb()
 
 
-def manage(*args):
-    subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=ENV, check=True)
+def manage(*args, database=DATABASE):
+    environment = ENV | {"DATABASE_URL": database_url(database)}
+    subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=environment, check=True)
 
 
 def inside(script, *args, database_url=DATABASE_URL):
@@ -127,11 +132,11 @@ def inside(script, *args, database_url=DATABASE_URL):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def on_a_copy(script, *args):
-    """Run a bench/ script on a fresh copy of the benchmark database, then drop the copy."""
-    admin(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)', f'CREATE DATABASE "{COPY}" TEMPLATE "{DATABASE}"')
+def on_a_copy(template, script, *args):
+    """Run a bench/ script on a fresh copy of a benchmark database, then drop the copy."""
+    admin(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)', f'CREATE DATABASE "{COPY}" TEMPLATE "{template}"')
     try:
-        return inside(script, *args, database_url=urlunsplit(urlsplit(DATABASE_URL)._replace(path=f"/{COPY}")))
+        return inside(script, *args, database_url=database_url(COPY))
     finally:
         admin(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)')
         redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
@@ -311,21 +316,45 @@ def trend_latency(token):
 # --- Phases ----------------------------------------------------------------------------------
 
 
-def sweep_phase(users):
-    """A synthetic population; the SQL floor, then the sweep as production runs it, twice."""
+def population_make(users):
+    """A synthetic population in a database of its own, and the SQL floor over it. A copy is
+    kept as it stands before its first sweep (everyone due, nothing open); then a first sweep,
+    untimed, leaves the state a nightly sweep starts from."""
     print(f"sweep: {users} users, {DAYS} days", flush=True)
-    database_fresh()
+    database = DATABASE if users == USERS else f"{DATABASE}_{users}"  # the API phase uses DATABASE
+    database_fresh(database)
     redis_empty(CACHE_URL, BROKER_URL)
-    manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED)
-    sql("VACUUM ANALYZE")  # as autovacuum would have, long before a nightly sweep
-    floor = inside("sweep.py", "floor")  # best of five; also warms the cache for the sweep
-    first = inside("sweep.py", "sweep")  # everyone due: opens the escalations the logs call for
+    manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED, database=database)
+    sql("VACUUM ANALYZE", database=database)  # as autovacuum would have, long before a nightly sweep
+    floor = inside("sweep.py", "floor", database_url=database_url(database))  # best of five; warms the cache
+    fresh = f"{database}_fresh"
+    admin(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)', f'CREATE DATABASE "{fresh}" TEMPLATE "{database}"')
+    inside("sweep.py", "sweep", database_url=database_url(database))  # opens what the logs call for
     redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
-    sql("VACUUM ANALYZE")  # a day of autovacuum (this server may run without it)
-    # The next night, each round on a copy of this state: windows move on, evidence changes.
-    nightly = median([on_a_copy("sweep.py", "sweep", 1) for _ in range(ROUNDS)])
-    episodes = sql("SELECT count(*) FROM tracking_episode")[0][0]
-    return {"users": users, "episodes": episodes, "floor": floor, "first": first, "nightly": nightly}
+    sql("VACUUM ANALYZE", database=database)  # a day of autovacuum (this server may run without it)
+    episodes = sql("SELECT count(*) FROM tracking_episode", database=database)[0][0]
+    return {"users": users, "database": database, "fresh": fresh, "episodes": episodes, "floor": floor}
+
+
+def sweep_phase(*sizes):
+    """The populations, then their sweeps, each round on copies: the first sweep, and the next
+    night's (windows move on, evidence changes). The rounds alternate between the populations,
+    so that the machine's drift moves all sizes alike and their growth is read within a round."""
+    runs = [population_make(users) for users in sizes]
+    timed = [{"first": [], "nightly": []} for _ in runs]
+    for number in range(ROUNDS):
+        for run, sweeps in list(zip(runs, timed, strict=True))[:: 1 if number % 2 == 0 else -1]:
+            print(f"sweep: round {number + 1} of {ROUNDS}, {run['users']} users", flush=True)
+            sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep"))
+            sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1))
+    for run, sweeps in zip(runs, timed, strict=True):
+        admin(f'DROP DATABASE IF EXISTS "{run["fresh"]}" WITH (FORCE)')
+        if run["database"] != DATABASE:
+            admin(f'DROP DATABASE IF EXISTS "{run["database"]}" WITH (FORCE)')
+        every = sweeps["first"] + sweeps["nightly"]
+        run |= {kind: median(results) for kind, results in sweeps.items()}
+        run |= {"peak_rss_mb": max(sweep["peak_rss_mb"] for sweep in every), "rss_before_mb": every[0]["rss_before_mb"]}
+    return runs
 
 
 def api_phase():
@@ -384,8 +413,10 @@ def figure(value, unit, *, baseline=None, of=None, ratio=None, target=None, at_l
 
 
 def growth(rows, name, small, large):
-    """The larger population has twice the users: linear is 2x, and up to 2.3x passes."""
-    ratio = round(rows[f"{name}{large}"]["value"] / rows[f"{name}{small}"]["value"], 3)
+    """The larger population has twice the users: linear is 2x, and up to 2.3x passes. Each
+    round timed both sizes within a minute or two; the ratio is the median of the rounds'."""
+    pairs = zip(rows[f"{name}{large}"]["rounds"], rows[f"{name}{small}"]["rounds"], strict=True)
+    ratio = round(statistics.median(larger / smaller for larger, smaller in pairs), 3)
     rows[f"{name}{large}"] |= {
         "growth": ratio,
         "growth_of": f"{name}{small}",
@@ -441,8 +472,7 @@ def figures_of(api, small, large):
                 notifications=sweep["notifications"],
                 **({"rounds": sweep["rounds"]} if "rounds" in sweep else {}),
             )
-        peak = max(run["first"]["peak_rss_mb"], run["nightly"]["peak_rss_mb"])
-        rows[f"sweep_peak_rss_mb{k}"] = figure(peak, "MB", rss_at_start_mb=run["first"]["rss_before_mb"])
+        rows[f"sweep_peak_rss_mb{k}"] = figure(run["peak_rss_mb"], "MB", rss_at_start_mb=run["rss_before_mb"])
     k, big = population(small["users"]), population(large["users"])
     growth(rows, "trend_sweep_seconds", k, big)
     growth(rows, "trend_sweep_first_seconds", k, big)
@@ -536,8 +566,7 @@ def main():
         raise SystemExit("wrk is missing: apt-get install wrk (make bench does)")
     OUT.mkdir(exist_ok=True)
     try:
-        large = sweep_phase(2 * USERS)
-        small = sweep_phase(USERS)  # the API phase runs on this population
+        large, small = sweep_phase(2 * USERS, USERS)  # the API phase runs on the smaller
         api = api_phase()
     finally:
         for process in started:
