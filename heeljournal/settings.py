@@ -267,8 +267,10 @@ SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=90)
 # Without a broker server, kombu's file-system transport: its in and out folders are one.
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT = "heeljournal.broker:Transport"  # kombu's, a client per channel
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's, a client per channel. Not for rediss://: kombu turns TLS on by the name of its
+    # own transport, and would connect to a rediss:// broker in the clear through ours.
+    CELERY_BROKER_TRANSPORT = "heeljournal.broker:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(BROKER_DIR / "queue"),

@@ -150,6 +150,25 @@ print(json.dumps({
 """
 
 
+BROKER_SCRIPT = """
+import json, django; django.setup()
+from heeljournal.celery import app
+connection = app.connection_for_write()
+print(json.dumps({"transport": connection.transport_cls, "tls": bool(connection.ssl)}))
+"""
+
+
+@pytest.mark.parametrize(
+    "url, transport, tls",
+    [("redis://broker:6379/1", "heeljournal.broker:Transport", False), ("rediss://broker:6380/1", "rediss", True)],
+)
+def test_a_broker_behind_tls_is_reached_over_tls(url, transport, tls):
+    environment = production_environment(DJANGO_SETTINGS_MODULE="heeljournal.settings", CELERY_BROKER_URL=url)
+    result = run(["-c", BROKER_SCRIPT], environment)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"transport": transport, "tls": tls}
+
+
 def test_behind_the_proxy_plain_http_is_redirected_and_https_answers_carry_the_security_headers(tmp_path):
     environment = production_environment(
         DJANGO_SETTINGS_MODULE="heeljournal.settings",
