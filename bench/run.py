@@ -316,17 +316,21 @@ def trend_latency(token):
 # --- Phases ----------------------------------------------------------------------------------
 
 
+def population_database(users):
+    return DATABASE if users == USERS else f"{DATABASE}_{users}"  # the API phase works on DATABASE
+
+
 def population_make(users):
     """A synthetic population in a database of its own, and the SQL floor over it. A copy is
     kept as it stands before its first sweep (everyone due, nothing open); then a first sweep,
     untimed, leaves the state a nightly sweep starts from."""
     print(f"sweep: {users} users, {DAYS} days", flush=True)
-    database = DATABASE if users == USERS else f"{DATABASE}_{users}"  # the API phase uses DATABASE
+    database = population_database(users)
     database_fresh(database)
     redis_empty(CACHE_URL, BROKER_URL)
     manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED, database=database)
     sql("VACUUM ANALYZE", database=database)  # as autovacuum would have, long before a nightly sweep
-    floor = inside("sweep.py", "floor", database_url=database_url(database))  # best of five; warms the cache
+    floor = inside("sweep.py", "floor", database_url=database_url(database))  # best of five
     fresh = f"{database}_fresh"
     admin(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)', f'CREATE DATABASE "{fresh}" TEMPLATE "{database}"')
     inside("sweep.py", "sweep", database_url=database_url(database))  # opens what the logs call for
@@ -340,17 +344,21 @@ def sweep_phase(*sizes):
     """The populations, then their sweeps, each round on copies: the first sweep, and the next
     night's (windows move on, evidence changes). The rounds alternate between the populations,
     so that the machine's drift moves all sizes alike and their growth is read within a round."""
-    runs = [population_make(users) for users in sizes]
-    timed = [{"first": [], "nightly": []} for _ in runs]
-    for number in range(ROUNDS):
-        for run, sweeps in list(zip(runs, timed, strict=True))[:: 1 if number % 2 == 0 else -1]:
-            print(f"sweep: round {number + 1} of {ROUNDS}, {run['users']} users", flush=True)
-            sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep"))
-            sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1))
+    runs, timed = [], [{"first": [], "nightly": []} for _ in sizes]
+    try:
+        runs += [population_make(users) for users in sizes]
+        for number in range(ROUNDS):
+            for run, sweeps in list(zip(runs, timed, strict=True))[:: 1 if number % 2 == 0 else -1]:
+                print(f"sweep: round {number + 1} of {ROUNDS}, {run['users']} users", flush=True)
+                sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep"))
+                sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1))
+    finally:  # scratch databases, even when a sweep failed
+        for users in sizes:
+            database = population_database(users)
+            admin(f'DROP DATABASE IF EXISTS "{database}_fresh" WITH (FORCE)')
+            if database != DATABASE:
+                admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     for run, sweeps in zip(runs, timed, strict=True):
-        admin(f'DROP DATABASE IF EXISTS "{run["fresh"]}" WITH (FORCE)')
-        if run["database"] != DATABASE:
-            admin(f'DROP DATABASE IF EXISTS "{run["database"]}" WITH (FORCE)')
         every = sweeps["first"] + sweeps["nightly"]
         run |= {kind: median(results) for kind, results in sweeps.items()}
         run |= {"peak_rss_mb": max(sweep["peak_rss_mb"] for sweep in every), "rss_before_mb": every[0]["rss_before_mb"]}
