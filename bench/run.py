@@ -316,8 +316,10 @@ def trend_latency(token):
 # --- Phases ----------------------------------------------------------------------------------
 
 
-def population_database(users):
-    return DATABASE if users == USERS else f"{DATABASE}_{users}"  # the API phase works on DATABASE
+def population_databases(users):
+    """A population's database, and its copy as it was before its first sweep."""
+    database = DATABASE if users == USERS else f"{DATABASE}_{users}"  # the API phase works on DATABASE
+    return database, f"{database}_fresh"
 
 
 def population_make(users):
@@ -325,13 +327,12 @@ def population_make(users):
     kept as it stands before its first sweep (everyone due, nothing open); then a first sweep,
     untimed, leaves the state a nightly sweep starts from."""
     print(f"sweep: {users} users, {DAYS} days", flush=True)
-    database = population_database(users)
+    database, fresh = population_databases(users)
     database_fresh(database)
     redis_empty(CACHE_URL, BROKER_URL)
     manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED, database=database)
     sql("VACUUM ANALYZE", database=database)  # as autovacuum would have, long before a nightly sweep
     floor = inside("sweep.py", "floor", database_url=database_url(database))  # best of five
-    fresh = f"{database}_fresh"
     admin(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)', f'CREATE DATABASE "{fresh}" TEMPLATE "{database}"')
     inside("sweep.py", "sweep", database_url=database_url(database))  # opens what the logs call for
     redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
@@ -354,8 +355,8 @@ def sweep_phase(*sizes):
                 sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1))
     finally:  # scratch databases, even when a sweep failed
         for users in sizes:
-            database = population_database(users)
-            admin(f'DROP DATABASE IF EXISTS "{database}_fresh" WITH (FORCE)')
+            database, fresh = population_databases(users)
+            admin(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
             if database != DATABASE:
                 admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     for run, sweeps in zip(runs, timed, strict=True):

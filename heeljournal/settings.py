@@ -102,7 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Values bound by the server, and a statement run DB_PREPARE_THRESHOLD times on a connection
     # prepared there: PostgreSQL then skips parsing and planning it, half its CPU time for the
     # statement that logs an episode (bench/README.md). 0 turns preparing off, as PgBouncer in
-    # transaction mode before 1.21 needs (docs/deploy.md).
+    # transaction mode before 1.22 needs (docs/deploy.md).
     binding = {"server_side_binding": True, "prepare_threshold": env.int("DB_PREPARE_THRESHOLD", default=5) or None}
     DATABASES["default"]["OPTIONS"] = keepalives | binding | DATABASES["default"].get("OPTIONS", {})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

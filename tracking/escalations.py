@@ -105,11 +105,11 @@ def escalations_alert(*, opening, resending, now):
         objects_insert(opening, ignore_conflicts=True)
         inserted = set(Escalation.objects.filter(pk__any=[e.pk for e in opening]).values_list("pk", flat=True))
         opened = [escalation for escalation in opening if escalation.pk in inserted]
-        events = (
+        events = [
             EscalationEvent(escalation=e, at=now, what="opened", from_state="", to_state=e.state, why=_opened_why(e))
             for e in opened
-        )
-        objects_insert(list(events))
+        ]
+        objects_insert(events)
         resent = [escalation for escalation in resending if escalation_resend(escalation=escalation, now=now)]
         sends = sorted([e for e in opened if e.sends] + resent, key=lambda e: (e.user_id, REASON_ORDER[e.reason]))
         notifications.notifications_plan_many([(escalation, escalation.sends) for escalation in sends], now=now)
