@@ -11,20 +11,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heeljournal.settings")
 
 
 class CelerySettings(Mapping):
-    """Django's CELERY_* settings as a plain dict, read once, at Celery's first need.
+    """Django's CELERY_* settings as a plain dict of Celery's own names (CELERY_TASK_ACKS_LATE
+    as task_acks_late), read once, at Celery's first need.
 
     Celery looks a setting up under each name it has had, in each source: through Django's
     settings object, each look-up that missed cost a few microseconds, and queueing a task
     looks up several settings, which came to a third of its time. A CELERY_* setting changed
     after that first read is not seen (nor was it before: Celery read the settings object
-    that override_settings replaces).
+    that override_settings replaces). Celery's own names, rather than its "CELERY" namespace:
+    under the namespace a worker took CELERY_TIMEZONE for Celery 3's setting of that name
+    and warned that it was deprecated (it keeps quiet only for the 'django.conf:settings' string).
     """
 
     @cached_property
     def _values(self):
         from django.conf import settings
 
-        return {name: getattr(settings, name) for name in dir(settings) if name.startswith("CELERY_")}
+        names = [name for name in dir(settings) if name.startswith("CELERY_")]
+        return {name.removeprefix("CELERY_").lower(): getattr(settings, name) for name in names}
 
     def __getitem__(self, name):
         return self._values[name]
@@ -37,7 +41,7 @@ class CelerySettings(Mapping):
 
 
 app = Celery("heeljournal")
-app.config_from_object(CelerySettings(), namespace="CELERY")
+app.config_from_object(CelerySettings())
 app.autodiscover_tasks()
 
 # kombu's file-system broker (development) does not make its own folders.

@@ -169,6 +169,29 @@ def test_a_broker_behind_tls_is_reached_over_tls(url, transport, tls):
     assert json.loads(result.stdout.splitlines()[-1]) == {"transport": transport, "tls": tls}
 
 
+WORKER_SETTINGS_SCRIPT = """
+import json, django; django.setup()
+from heeljournal.celery import app
+print(json.dumps({
+    "deprecated": sorted(app.conf.deprecated_settings or ()),
+    "acks_late": app.conf.task_acks_late, "prefetch": app.conf.worker_prefetch_multiplier,
+    "timezone": app.conf.timezone, "beat": app.conf.beat_scheduler,
+}))
+"""
+
+
+def test_a_worker_starts_without_deprecation_warnings_and_with_the_settings_it_was_given():
+    result = run(["-c", WORKER_SETTINGS_SCRIPT], production_environment(DJANGO_SETTINGS_MODULE="heeljournal.settings"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "deprecated": [],  # a worker warns of each at start
+        "acks_late": True,
+        "prefetch": 1,
+        "timezone": "UTC",
+        "beat": "django_celery_beat.schedulers:DatabaseScheduler",
+    }
+
+
 def test_behind_the_proxy_plain_http_is_redirected_and_https_answers_carry_the_security_headers(tmp_path):
     environment = production_environment(
         DJANGO_SETTINGS_MODULE="heeljournal.settings",
