@@ -69,19 +69,16 @@ class ReliefMeasure(models.TextChoices):
 
 
 class EscalationLevel(models.TextChoices):
-    """Ordered from least to most pressing; `rank` compares them."""
+    """Ordered from least to most pressing; LEVEL_RANKS compares them."""
 
     INFO = "info", "Worth reading about"
     SEE_CLINICIAN = "see_clinician", "Book a visit"
     URGENT = "urgent", "Be seen today"
     EMERGENCY = "emergency", "Get emergency care now"
 
-    @property
-    def rank(self):
-        return LEVEL_RANKS[self]
 
-
-# Looked up, not counted out: a nightly sweep compares levels for each open escalation.
+# Looked up, not counted out: a nightly sweep compares levels for each open escalation. A level
+# as stored (a plain string) finds its rank too.
 LEVEL_RANKS = {level: rank for rank, level in enumerate(EscalationLevel)}
 
 

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert
-from heeljournal.enums import EscalationLevel, EscalationReason
+from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason
 from tracking import notifications
 from tracking.models import Episode, Escalation, EscalationEvent
 from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
@@ -36,10 +36,6 @@ def alert_text(finding):
     words = _wording()[finding.reason]
     message = words["message"].format_map(finding.evidence)
     return words["title"], f"{message}\n\n{NOT_A_PROFESSIONAL}", list(words["guidance"])
-
-
-def rank(level):
-    return EscalationLevel(level).rank
 
 
 def _record(escalation, what, from_state, why, now):
@@ -207,7 +203,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
                 current.last_held_on = held
                 applied.refreshed.append(current)
         elif finding:
-            if current and rank(finding.level) > rank(current.level):
+            if current and LEVEL_RANKS[finding.level] > LEVEL_RANKS[current.level]:
                 escalation_close(escalation=current, what="superseded", why=f"Now {finding.level}.", now=now)
                 current = None
             if current is None:
@@ -250,7 +246,7 @@ def red_flags_raise(*, episode, now):
         raised.append(escalation)
     if not raised:
         return None
-    top = max(raised, key=lambda escalation: rank(escalation.level))
+    top = max(raised, key=lambda escalation: LEVEL_RANKS[escalation.level])
     Episode.with_tombstones.filter(pk=episode.pk).update(escalation=top)
     episode.escalation = top
     return top

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 
-from heeljournal.enums import EscalationLevel, EscalationReason, Side
+from heeljournal.enums import LEVEL_RANKS, EscalationReason, Side
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 from tracking.trends import Day
 
@@ -153,4 +153,4 @@ def _worst_first(items):
 def alert_status(*, user):
     """The most pressing open escalation's level, or "ok"."""
     levels = set(Escalation.objects.filter(user=user, closed_at__isnull=True).values_list("level", flat=True))
-    return max(levels, key=lambda level: EscalationLevel(level).rank, default="ok")
+    return max(levels, key=LEVEL_RANKS.get, default="ok")
