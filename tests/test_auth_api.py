@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import AccessToken
 from tests.conftest import PASSWORD, make_user
+from tracking.models import Episode
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +160,16 @@ def test_a_deactivated_user_is_signed_out(api, owner):
 def test_malformed_json_is_a_400(anon):
     response = anon.post("/api/v1/auth/token/", "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/episodes/"])
+def test_json_nested_past_the_recursion_limit_is_a_400_not_a_crash(anon, api, path):
+    body = "[" * 30_000 + "]" * 30_000  # 60 KB, under the body limit
+    client = anon if "auth" in path else api
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert Episode.objects.count() == 0
 
 
 def test_make_user_helper_uses_the_real_registration(db):
