@@ -81,6 +81,7 @@ def test_the_clinicians_group_may_only_view_and_redeem():
         "tracking.view_journalentry",
         "tracking.view_escalation",
         "tracking.view_escalationevent",
+        "tracking.view_episoderevision",
     }
 
 
@@ -355,3 +356,36 @@ def test_the_admin_shows_its_messages_from_the_session(client, django_user_model
     )
     assert "was added successfully" in response.content.decode()
     assert "messages" not in response.cookies
+
+
+def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic, owner, linked):
+    api = client_for(owner)
+    episode = api.post("/api/v1/episodes/", episode_body(severity=5, locations=["plantar"]), format="json").json()
+    edits = [{"severity": 7, "locations": ["plantar", "posterior"]}, {"started_at": "2026-11-24T05:00:00Z"}]
+    for edit in edits:
+        assert api.patch(f"/api/v1/episodes/{episode['id']}/", edit, format="json").status_code == 200
+
+    expected = [
+        "Locations: Underside → Back, Underside; Severity: 5 → 7",
+        "Started at: 2026-11-24 06:30 UTC → 2026-11-24 05:00 UTC",
+    ]
+    for page in ("change", "history"):
+        text = re.sub(r"\s+", " ", clinic.get(url("episode", episode["id"], page)).content.decode())
+        assert all(line in text for line in expected), page
+    page = clinic.get(url("episode", episode["id"], "change")).content.decode()
+    assert "Back, Underside" in page and "posterior" not in page  # labels, not the codes stored
+    listed = clinic.get(url("episode")).content.decode()
+    assert re.search(r'class="field-edit_count">2<', listed)
+    assert [entry.what.split(":")[0] for entry in AccessLog.objects.filter(patient=owner).order_by("id")] == [
+        "Episode",
+        "History of episode",
+        "Episode",
+        "Episodes list",
+    ]
+
+
+def test_record_lists_show_the_newest_first(clinic, owner, linked):
+    logged = log_days(client_for(owner), 3, 4, 5)
+    listed = clinic.get(url("episode")).content.decode()
+    positions = [listed.index(f"/admin/tracking/episode/{episode['id']}/") for episode in logged]
+    assert positions == sorted(positions, reverse=True)

@@ -1,7 +1,12 @@
 from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
 
 from careteam.scoping import ClinicianScopedAdmin
-from tracking.models import Activity, Episode, Escalation, EscalationEvent, Footwear, JournalEntry
+from heeljournal.enums import HeelLocation, Sensation
+from tracking.models import Activity, Episode, EpisodeRevision, Escalation, EscalationEvent, Footwear, JournalEntry
 
 
 class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
@@ -18,31 +23,126 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
         return self.scope(request, manager.select_related("user"))
 
 
+# The labels of the values an episode holds in lists (the other fields carry their choices).
+LIST_LABELS = {"locations": dict(HeelLocation.choices), "sensations": dict(Sensation.choices)}
+
+
+def episode_value(name, value):
+    """An episode's value as a clinician reads it: labels, not the codes the app stores."""
+    field = Episode._meta.get_field(name)
+    if value is None or value == "" or value == []:
+        return "-"
+    if name in LIST_LABELS:
+        return ", ".join(LIST_LABELS[name].get(item, item) for item in value)
+    if field.choices:
+        return dict(field.choices).get(value, value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(field, models.DateTimeField):  # stored in the edit as ISO text
+        return f"{parse_datetime(value):%Y-%m-%d %H:%M} UTC"
+    return str(value)
+
+
+def revision_described(revision):
+    """One edit in words: "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
+    return "; ".join(
+        f"{capfirst(Episode._meta.get_field(name).verbose_name)}: "
+        f"{episode_value(name, before)} → {episode_value(name, after)}"
+        for name, (before, after) in revision.changes.items()
+    )
+
+
+class EpisodeRevisionInline(admin.TabularInline):
+    """An episode's edits, oldest first: what each changed, from what to what."""
+
+    model = EpisodeRevision
+    fields = readonly_fields = ("at", "what_changed")
+    extra = 0
+    can_delete = False
+    verbose_name = "edit"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="What changed")
+    def what_changed(self, revision):
+        return revision_described(revision)
+
+
 @admin.register(Episode)
 class EpisodeAdmin(RecordAdmin):
-    list_display = ("user", "started_at", "local_date", "side", "severity", "pain", "red_flag_list")
+    list_display = ("user", "started_at", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
     list_filter = ("side", "sudden_onset", "foot_weakness", "bowel_bladder_change")
     date_hierarchy = "started_at"
+    ordering = ("-started_at",)
     readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
+    inlines = [EpisodeRevisionInline]
+    object_history_template = "tracking/admin/episode_history.html"  # the patient's edits, then the admin's
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(edit_count=Count("revisions"))
+
+    # A reader (a clinician) sees the labels of the lists an episode holds, not their JSON.
+    labelled = {"locations": "location_labels", "sensations": "sensation_labels"}
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return list(dict.fromkeys(self.labelled.get(name, name) for name in fields))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else (*fields, *self.labelled.values())
+
+    @admin.display(description="Locations")
+    def location_labels(self, episode):
+        return episode_value("locations", episode.locations)
+
+    @admin.display(description="Sensations")
+    def sensation_labels(self, episode):
+        return episode_value("sensations", episode.sensations)
 
     @admin.display(description="Red flags")
     def red_flag_list(self, episode):
-        return ", ".join(episode.red_flags) or "-"
+        return ", ".join(capfirst(Episode._meta.get_field(flag).verbose_name) for flag in episode.red_flags) or "-"
+
+    def history_view(self, request, object_id, extra_context=None):
+        episode = self.get_object(request, object_id)
+        edits = (
+            []
+            if episode is None
+            else [
+                {"at": revision.at, "what_changed": revision_described(revision)}
+                for revision in episode.revisions.all()
+            ]
+        )
+        return super().history_view(request, object_id, {**(extra_context or {}), "edits": edits})
+
+    @admin.display(description="Edits", ordering="edit_count")
+    def edit_count(self, episode):
+        return episode.edit_count or "-"
 
 
 @admin.register(Footwear)
 class FootwearAdmin(RecordAdmin):
     list_display = ("user", "name", "kind", "arch_support", "cushioning", "retired")
+    ordering = ("-created_at",)
 
 
 @admin.register(Activity)
 class ActivityAdmin(RecordAdmin):
     list_display = ("user", "started_at", "kind", "duration_minutes")
+    ordering = ("-started_at",)
 
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(RecordAdmin):
     list_display = ("user", "date", "overall")
+    ordering = ("-date",)
 
 
 class EscalationEventInline(admin.TabularInline):
@@ -69,5 +169,6 @@ class EscalationAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__email",)
     date_hierarchy = "created_at"
+    ordering = ("-created_at",)
     inlines = [EscalationEventInline]
     readonly_fields = [field.name for field in Escalation._meta.fields if field.name != "id"]

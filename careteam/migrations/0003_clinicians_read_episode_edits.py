@@ -1,0 +1,31 @@
+"""Clinicians read an episode's edits (the episode page and its history), as they read the episode."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def clinicians_read_edits(apps, schema_editor):
+    app_config = apps.get_app_config("tracking")
+    app_config.models_module = True  # permissions are normally made after every migration ran
+    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permission = Permission.objects.get(content_type__app_label="tracking", codename="view_episoderevision")
+    Group.objects.get(name="Clinicians").permissions.add(permission)
+
+
+def clinicians_stop_reading_edits(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Group.objects.get(name="Clinicians").permissions.remove(
+        *apps.get_model("auth", "Permission").objects.filter(codename="view_episoderevision")
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("careteam", "0002_clinicians_group"),
+        ("tracking", "0007_escalation_fillfactor"),
+    ]
+
+    operations = [migrations.RunPython(clinicians_read_edits, clinicians_stop_reading_edits)]
