@@ -66,8 +66,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)  # a commit
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 # Sessions are the admin's (clinicians read patients' logs there): they end after this long
-# without a request, and with the browser. Production sets 30 minutes (docs/deploy.md).
-SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_MINUTES", default=14 * 24 * 60) * 60
+# without a request, and with the browser; a deployment that forgets the variable still
+# signs an idle clinician out.
+SESSION_COOKIE_AGE = env.int("ADMIN_SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The admin's messages live in its session. Django's default reads a signed cookie first, and

@@ -122,6 +122,15 @@ def test_the_production_environment_turns_on_https_cookies_idle_sessions_and_sha
     assert values["LOG_FORMAT"] == "json"
 
 
+def test_an_admin_session_idles_out_after_30_minutes_where_the_environment_forgets_to_say():
+    environment = production_environment(DJANGO_SETTINGS_MODULE="heeljournal.settings")
+    del environment["ADMIN_SESSION_IDLE_MINUTES"]
+    script = "import django; django.setup(); from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
+    result = run(["-c", script], environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == str(30 * 60)
+
+
 def test_development_keeps_plain_http_and_plain_logs():
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "heeljournal.settings"}
     script = (
