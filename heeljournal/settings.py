@@ -263,6 +263,11 @@ TREND_SWEEP_BATCH_SIZE = env.int("TREND_SWEEP_BATCH_SIZE", default=500)
 TREND_CLAIM_LEASE_SECONDS = env.int("TREND_CLAIM_LEASE_SECONDS", default=10 * 60)
 # Deleted records stay as tombstones this long so that every phone learns of the deletion.
 SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=90)
+# A sync also answers the changes of this long before `updated_since`. A change is stamped
+# before it commits, so one stamped a moment before the latest a phone has seen may commit
+# after that phone's last pull; going back this far still brings it. A phone applies each
+# record by its id, so one it already has does no harm.
+SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=60)
 
 # --- Celery ----------------------------------------------------------------------------------
 # Without a broker server, kombu's file-system transport: its in and out folders are one.

@@ -95,3 +95,19 @@ def test_others_changes_never_appear(api, other_api):
 
 def test_now_is_a_valid_since(api):
     assert api.get("/api/v1/episodes/", {"updated_since": timezone.now().isoformat()}).status_code == 200
+
+
+def test_a_change_stamped_just_before_the_latest_one_seen_still_arrives(api, settings):
+    # The first is stamped first but, as a slower request, commits after the phone pulled the second.
+    with time_machine.travel("2026-11-25T10:00:00Z", tick=False):
+        late = CREATES["/api/v1/episodes/"](api)
+    with time_machine.travel("2026-11-25T10:00:20Z", tick=False):
+        seen = CREATES["/api/v1/episodes/"](api)
+
+    def pulled():
+        results = api.get("/api/v1/episodes/", {"updated_since": "2026-11-25T10:00:20Z"}).json()["results"]
+        return [record["id"] for record in results]
+
+    assert pulled() == [late, seen]  # the second again does no harm: a phone applies it by id
+    settings.SYNC_OVERLAP_SECONDS = 10
+    assert pulled() == [seen]

@@ -35,7 +35,9 @@ class Conflict(exceptions.APIException):
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
-    description="Changes since this time, oldest first, deletions included as tombstones.",
+    description="Changes since this time, oldest first, deletions included as tombstones. The answer "
+    "also holds the changes of the minute before it (SYNC_OVERLAP_SECONDS), which may have been saved "
+    "after a later one: apply each record by its id.",
 )
 
 
@@ -96,7 +98,7 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         if since is None:
             self.filter_list(query.where("deleted_at", "IS NULL"))
         else:
-            query.where("updated_at", ">=", since)
+            query.where("updated_at", ">=", since - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS))
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
