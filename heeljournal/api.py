@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, models
 from django.http import JsonResponse
+from django.urls import is_valid_path
 from django.utils.dateparse import parse_datetime
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -46,7 +47,10 @@ def _is_api(request):
 def not_found(request, exception):
     """A URL that matches no route: JSON under /api/ (a phone parses it), Django's page elsewhere."""
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        detail = "Not found."
+        if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):
+            detail = f"Not found: API paths end with a slash, as in {request.path}/."
+        return JsonResponse({"detail": detail}, status=404)
     return defaults.page_not_found(request, exception)
 
 

@@ -247,6 +247,19 @@ def test_an_unknown_api_url_answers_json_and_the_admin_keeps_its_pages(anon, cli
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_write_to_an_api_path_without_its_slash_says_so_and_is_not_turned_into_a_read(api, client, settings, debug):
+    settings.DEBUG = debug  # with DEBUG, Django's slash redirect raised on a POST: a 500
+    for method in (api.post, api.patch, api.put, api.delete):
+        response = method("/api/v1/episodes", episode_body(), format="json")
+        assert response.status_code == 404
+        if not debug:  # DEBUG answers with Django's own page of the routes
+            assert response.json() == {"detail": "Not found: API paths end with a slash, as in /api/v1/episodes/."}
+    assert api.get("/api/v1/episodes/").json()["results"] == []
+    assert api.get("/api/v1/episodes")["Location"] == "/api/v1/episodes/"  # a read may still be redirected
+    assert client.get("/admin")["Location"] == "/admin/"
+
+
 # --- Admin sessions ------------------------------------------------------------------------------
 
 
