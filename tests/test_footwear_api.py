@@ -28,12 +28,27 @@ def test_retiring_a_shoe_is_a_patch(api):
     assert response.json()["retired"] is True
 
 
-def test_an_episode_keeps_its_footwear_after_the_shoe_is_deleted(api):
+def test_records_worn_in_a_deleted_shoe_still_save(api):
     from tests.conftest import episode_body
 
     shoe = api.post(URL, SHOE, format="json").json()
     episode = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json").json()
     api.delete(f"{URL}{shoe['id']}/")
     assert api.get(f"/api/v1/episodes/{episode['id']}/").json()["footwear"] == shoe["id"]
-    response = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json")
-    assert response.status_code == 400  # a deleted shoe cannot be chosen for a new episode
+    # The phone sends the episode whole with an edit; another phone logged one offline in that shoe.
+    edited = api.patch(f"/api/v1/episodes/{episode['id']}/", {"severity": 3, "footwear": shoe["id"]}, format="json")
+    assert edited.status_code == 200
+    offline = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json")
+    assert offline.status_code == 201
+    activity = {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 30, "kind": "walking", "footwear": shoe["id"]}
+    assert api.post("/api/v1/activities/", activity, format="json").status_code == 201
+
+
+def test_another_users_deleted_shoe_is_still_unknown(api, other_api):
+    from tests.conftest import episode_body
+
+    theirs = other_api.post(URL, SHOE, format="json").json()
+    other_api.delete(f"{URL}{theirs['id']}/")
+    response = api.post("/api/v1/episodes/", episode_body(footwear=theirs["id"]), format="json")
+    assert response.status_code == 400
+    assert "footwear" in response.json()

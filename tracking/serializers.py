@@ -62,10 +62,13 @@ class EscalationSerializer(ModelSerializer):
 
 
 class OwnFootwearField(serializers.PrimaryKeyRelatedField):
-    """A footwear id of the user's own; anyone else's reads as unknown."""
+    """A footwear id of the user's own, deleted ones included; anyone else's reads as unknown.
+
+    A deleted shoe is still a fact of the episodes worn in it: an episode logged offline while
+    another phone deleted the shoe, or an edit that sends the episode whole, must still save."""
 
     def get_queryset(self):
-        return Footwear.objects.filter(user=self.context["request"].user)
+        return Footwear.with_tombstones.filter(user=self.context["request"].user)
 
 
 class RecordSerializer(ModelSerializer):
