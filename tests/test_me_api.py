@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.models import User
+from tests.careteam_fixtures import admin_client, link, make_clinician
 from tests.conftest import episode_body
 from tracking.models import Episode
 
@@ -72,15 +73,28 @@ def test_delete_me_erases_the_account_and_every_record(api, owner, other_api):
     assert api.get("/api/v1/me/").status_code == 401
 
 
-def test_the_export_holds_everything(api):
-    api.post("/api/v1/episodes/", episode_body(notes="left heel"), format="json")
-    api.put("/api/v1/journal/2026-11-24/", {"overall": 4}, format="json")
+def test_the_export_holds_everything(api, owner, smtp, django_capture_on_commit_callbacks):
     api.post("/api/v1/devices/", {"platform": "ios", "token": "fcm-token-1"}, format="json")
+    episode = api.post("/api/v1/episodes/", episode_body(notes="left heel"), format="json").json()
+    api.patch(f"/api/v1/episodes/{episode['id']}/", {"severity": 6}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/api/v1/episodes/", episode_body(foot_weakness=True), format="json")
+    api.put("/api/v1/journal/2026-11-24/", {"overall": 4}, format="json")
+    clinician = make_clinician("clinician@example.com")
+    link(owner, clinician)
+    admin_client(clinician).get(f"/admin/careteam/patient/{owner.pk}/page/")
+
     document = api.get("/api/v1/me/export/").json()
     assert document["account"]["email"] == "owner@example.com"
     assert document["episodes"][0]["notes"] == "left heel"
+    assert document["episode_edits"][0]["episode"] == episode["id"]
+    assert document["episode_edits"][0]["changes"] == {"severity": [4, 6]}
     assert document["journal"][0]["overall"] == 4
     assert document["devices"][0]["platform"] == "ios"
+    assert [escalation["reason"] for escalation in document["escalations"]] == ["foot_weakness"]
+    assert {alert["channel"] for alert in document["alerts"]} == {"email", "push"}
+    assert [member["email"] for member in document["care_team"]] == ["clinician@example.com"]
+    assert [look["who"] for look in document["journal_access_log"]] == ["clinician@example.com"]
     assert {"footwear", "activities"} <= set(document)
 
 

@@ -1,14 +1,23 @@
 """Everything stored about a user, as one document (`me/export/`)."""
 
 from accounts.serializers import DeviceSerializer, MeSerializer
-from tracking.models import Activity, Episode, Footwear, JournalEntry
-from tracking.serializers import ActivitySerializer, EpisodeSerializer, FootwearSerializer, JournalEntrySerializer
+from careteam.selectors import access_log_of, care_team_of
+from careteam.serializers import AccessLogSerializer, CareTeamMemberSerializer
+from tracking.models import Activity, Episode, EpisodeRevision, Escalation, Footwear, JournalEntry, Notification
+from tracking.serializers import (
+    ActivitySerializer,
+    EpisodeSerializer,
+    EscalationSerializer,
+    FootwearSerializer,
+    JournalEntrySerializer,
+)
 
 SECTIONS = [
     ("footwear", Footwear, FootwearSerializer, "created_at"),
     ("episodes", Episode, EpisodeSerializer, "started_at"),
     ("activities", Activity, ActivitySerializer, "started_at"),
     ("journal", JournalEntry, JournalEntrySerializer, "date"),
+    ("escalations", Escalation, EscalationSerializer, "created_at"),
 ]
 
 
@@ -17,5 +26,11 @@ def export_document(*, user, context):
     for name, model, serializer, ordering in SECTIONS:
         records = model.objects.filter(user=user).order_by(ordering)
         document[name] = serializer(records, many=True, context=context).data
+    edits = EpisodeRevision.objects.filter(episode__user=user).order_by("at", "id")
+    document["episode_edits"] = [{"episode": edit.episode_id, "at": edit.at, "changes": edit.changes} for edit in edits]
+    alerts = Notification.objects.filter(escalation__user=user).order_by("created_at", "id")
+    document["alerts"] = list(alerts.values("escalation", "channel", "status", "created_at", "sent_at"))
     document["devices"] = DeviceSerializer(user.devices.order_by("created_at"), many=True).data
+    document["care_team"] = CareTeamMemberSerializer(care_team_of(patient=user), many=True).data
+    document["journal_access_log"] = AccessLogSerializer(access_log_of(patient=user), many=True).data
     return document
