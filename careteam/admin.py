@@ -142,7 +142,8 @@ def _days(request, *, default):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
-    """Append-only: only superusers may change or remove a line."""
+    """Append-only: only superusers may change or remove a line, and no one writes one by hand
+    (a line says that someone read a journal; only that reading writes it)."""
 
     patient_lookup = "patient"
     log_views = False
@@ -151,6 +152,9 @@ class AccessLogAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     search_fields = ("viewer_email", "patient__email", "what")
     date_hierarchy = "at"
     readonly_fields = ("patient", "viewer", "viewer_email", "what", "at", "address")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(CareLink)

@@ -286,6 +286,7 @@ def test_the_access_log_is_append_only_for_all_but_superusers(clinic, owner, min
     assert audit.post(f"/admin/careteam/accesslog/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert audit.get("/admin/careteam/accesslog/add/").status_code == 403
     assert AccessLog.objects.filter(pk=entry.pk, what="Episodes list").exists()
+    assert admin_client(superuser).get("/admin/careteam/accesslog/add/").status_code == 403  # no forged lines
     admin_client(superuser).post(f"/admin/careteam/accesslog/{entry.pk}/delete/", {"post": "yes"})
     assert not AccessLog.objects.filter(pk=entry.pk).exists()
 
