@@ -86,7 +86,7 @@ def test_the_export_holds_everything(api, owner, smtp, django_capture_on_commit_
 
     document = api.get("/api/v1/me/export/").json()
     assert document["account"]["email"] == "owner@example.com"
-    assert document["episodes"][0]["notes"] == "left heel"
+    assert {e["id"]: e["notes"] for e in document["episodes"]}[episode["id"]] == "left heel"
     assert document["episode_edits"][0]["episode"] == episode["id"]
     assert document["episode_edits"][0]["changes"] == {"severity": [4, 6]}
     assert document["journal"][0]["overall"] == 4
