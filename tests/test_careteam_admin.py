@@ -390,3 +390,20 @@ def test_record_lists_show_the_newest_first(clinic, owner, linked):
     listed = clinic.get(url("episode")).content.decode()
     positions = [listed.index(f"/admin/tracking/episode/{episode['id']}/") for episode in logged]
     assert positions == sorted(positions, reverse=True)
+
+
+def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
+    patient = make_user("new-york@example.com", timezone="America/New_York")
+    link(patient, clinician)
+    api = client_for(patient)
+    episode = api.post("/api/v1/episodes/", episode_body(started_at="2026-11-20T04:30:00Z"), format="json").json()
+    activity = {"started_at": "2026-11-20T04:00:00Z", "duration_minutes": 30, "kind": "walking"}
+    activity = api.post("/api/v1/activities/", activity, format="json").json()
+    for model, record, shown in [
+        ("episode", episode, "2026-11-19 23:30 (America/New_York)"),
+        ("activity", activity, "2026-11-19 23:00 (America/New_York)"),
+    ]:
+        for page in (clinic.get(url(model)), clinic.get(url(model, record["id"], "change"))):
+            text = page.content.decode()
+            assert shown in text and "Nov. 19, 2026" in text  # beside its local date
+            assert "4:30 a.m." not in text and "4 a.m." not in text

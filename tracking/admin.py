@@ -23,6 +23,29 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
         return self.scope(request, manager.select_related("user"))
 
 
+class DatedRecordAdmin(RecordAdmin):
+    """Episodes and activities: when each started, on the patient's own clock, its zone named. In
+    the server's UTC an evening episode read as the next morning, beside its local date."""
+
+    readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
+    ordering = ("-started_at",)
+    labelled = {"started_at": "started_locally"}  # what a reader sees in place of a stored field
+
+    @admin.display(description="Started (patient's time)", ordering="started_at")
+    def started_locally(self, record):
+        return f"{record.started_at.astimezone(record.user.zone):%Y-%m-%d %H:%M} ({record.user.timezone})"
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return list(dict.fromkeys(self.labelled.get(name, name) for name in fields))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if self.has_change_permission(request, obj) else (*fields, *self.labelled.values())
+
+
 # The labels of the values an episode holds in lists (the other fields carry their choices).
 LIST_LABELS = {"locations": dict(HeelLocation.choices), "sensations": dict(Sensation.choices)}
 
@@ -73,30 +96,16 @@ class EpisodeRevisionInline(admin.TabularInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(RecordAdmin):
-    list_display = ("user", "started_at", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
+class EpisodeAdmin(DatedRecordAdmin):
+    list_display = ("user", "started_locally", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
     list_filter = ("side", "sudden_onset", "foot_weakness", "bowel_bladder_change")
     date_hierarchy = "started_at"
-    ordering = ("-started_at",)
-    readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
+    labelled = {**DatedRecordAdmin.labelled, "locations": "location_labels", "sensations": "sensation_labels"}
     inlines = [EpisodeRevisionInline]
     object_history_template = "tracking/admin/episode_history.html"  # the patient's edits, then the admin's
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(edit_count=Count("revisions"))
-
-    # A reader (a clinician) sees the labels of the lists an episode holds, not their JSON.
-    labelled = {"locations": "location_labels", "sensations": "sensation_labels"}
-
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if self.has_change_permission(request, obj):
-            return fields
-        return list(dict.fromkeys(self.labelled.get(name, name) for name in fields))
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return fields if self.has_change_permission(request, obj) else (*fields, *self.labelled.values())
 
     @admin.display(description="Locations")
     def location_labels(self, episode):
@@ -134,9 +143,8 @@ class FootwearAdmin(RecordAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(RecordAdmin):
-    list_display = ("user", "started_at", "kind", "duration_minutes")
-    ordering = ("-started_at",)
+class ActivityAdmin(DatedRecordAdmin):
+    list_display = ("user", "started_locally", "local_date", "kind", "duration_minutes")
 
 
 @admin.register(JournalEntry)
