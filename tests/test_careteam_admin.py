@@ -407,3 +407,9 @@ def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
             text = page.content.decode()
             assert shown in text and "Nov. 19, 2026" in text  # beside its local date
             assert "4:30 a.m." not in text and "4 a.m." not in text
+
+
+def test_the_admin_names_heeljournal_and_links_to_no_missing_site(clinic):
+    page = clinic.get("/admin/").content.decode()
+    assert "<title>Site administration | HeelJournal</title>" in page
+    assert "Django administration" not in page and "View site" not in page
