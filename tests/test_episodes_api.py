@@ -64,7 +64,9 @@ def test_a_deleted_id_cannot_be_reused(api):
     record_id = str(uuid.uuid4())
     post(api, id=record_id)
     api.delete(f"{URL}{record_id}/")
-    assert post(api, id=record_id).status_code == 409
+    response = post(api, id=record_id)
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This record was deleted; a new record needs a new id."}
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,12 @@ from tracking.models import Activity, Episode, EpisodeRevision, Footwear, Journa
 
 
 class RecordConflict(Exception):
-    """A client id that names a different (or deleted) record."""
+    """A client id that names a different (or deleted) record; `detail` says which, to the
+    user whose record it is."""
+
+    def __init__(self, detail=None):
+        super().__init__(detail)
+        self.detail = detail
 
 
 # Fields the server owns: never part of "the same body" when a phone retries a create.
@@ -46,7 +51,9 @@ def record_create(*, model, user, data, record_id=None):
 def _stored_twin(*, user, candidate):
     """The stored record that a create with a taken id repeats; RecordConflict if it is not one."""
     existing = type(candidate).with_tombstones.filter(pk=candidate.pk).first()
-    if existing is None or existing.user_id != user.pk or existing.deleted_at or not _same_content(existing, candidate):
+    if existing is not None and existing.user_id == user.pk and existing.deleted_at:
+        raise RecordConflict("This record was deleted; a new record needs a new id.")
+    if existing is None or existing.user_id != user.pk or not _same_content(existing, candidate):
         raise RecordConflict
     return existing
 

@@ -112,8 +112,8 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         record_id = data.pop("id", None)
         try:
             record, created = self.record_create(record_id=record_id, data=data)
-        except records.RecordConflict:
-            raise Conflict() from None
+        except records.RecordConflict as conflict:
+            raise Conflict(conflict.detail) from None
         serializer.instance = record  # the serializer that read the body writes the answer
         return Response(serializer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
