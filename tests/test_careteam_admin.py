@@ -368,7 +368,7 @@ def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic,
 
     expected = [
         "Locations: Underside → Back, Underside; Severity: 5 → 7",
-        "Started at: 2026-11-24 06:30 UTC → 2026-11-24 05:00 UTC",
+        "Started at: 2026-11-24 07:30 (Europe/Paris) → 2026-11-24 06:00 (Europe/Paris)",
     ]
     for page in ("change", "history"):
         text = re.sub(r"\s+", " ", clinic.get(url("episode", episode["id"], page)).content.decode())

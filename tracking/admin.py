@@ -23,9 +23,14 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
         return self.scope(request, manager.select_related("user"))
 
 
+def patient_time(moment, patient):
+    """A time as the patient lived it, its zone named: in the server's UTC an evening episode
+    read as the next morning, beside its local date."""
+    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M} ({patient.timezone})"
+
+
 class DatedRecordAdmin(RecordAdmin):
-    """Episodes and activities: when each started, on the patient's own clock, its zone named. In
-    the server's UTC an evening episode read as the next morning, beside its local date."""
+    """Episodes and activities: when each started, on the patient's own clock."""
 
     readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
     ordering = ("-started_at",)
@@ -33,7 +38,7 @@ class DatedRecordAdmin(RecordAdmin):
 
     @admin.display(description="Started (patient's time)", ordering="started_at")
     def started_locally(self, record):
-        return f"{record.started_at.astimezone(record.user.zone):%Y-%m-%d %H:%M} ({record.user.timezone})"
+        return patient_time(record.started_at, record.user)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -50,7 +55,7 @@ class DatedRecordAdmin(RecordAdmin):
 LIST_LABELS = {"locations": dict(HeelLocation.choices), "sensations": dict(Sensation.choices)}
 
 
-def episode_value(name, value):
+def episode_value(name, value, patient):
     """An episode's value as a clinician reads it: labels, not the codes the app stores."""
     field = Episode._meta.get_field(name)
     if value is None or value == "" or value == []:
@@ -62,15 +67,15 @@ def episode_value(name, value):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(field, models.DateTimeField):  # stored in the edit as ISO text
-        return f"{parse_datetime(value):%Y-%m-%d %H:%M} UTC"
+        return patient_time(parse_datetime(value), patient)
     return str(value)
 
 
-def revision_described(revision):
+def revision_described(revision, patient):
     """One edit in words: "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
     return "; ".join(
         f"{capfirst(Episode._meta.get_field(name).verbose_name)}: "
-        f"{episode_value(name, before)} → {episode_value(name, after)}"
+        f"{episode_value(name, before, patient)} → {episode_value(name, after, patient)}"
         for name, (before, after) in revision.changes.items()
     )
 
@@ -79,7 +84,7 @@ class EpisodeRevisionInline(admin.TabularInline):
     """An episode's edits, oldest first: what each changed, from what to what."""
 
     model = EpisodeRevision
-    fields = readonly_fields = ("at", "what_changed")
+    fields = readonly_fields = ("when", "what_changed")
     extra = 0
     can_delete = False
     verbose_name = "edit"
@@ -90,9 +95,13 @@ class EpisodeRevisionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="When")
+    def when(self, revision):
+        return patient_time(revision.at, revision.episode.user)
+
     @admin.display(description="What changed")
     def what_changed(self, revision):
-        return revision_described(revision)
+        return revision_described(revision, revision.episode.user)
 
 
 @admin.register(Episode)
@@ -109,11 +118,11 @@ class EpisodeAdmin(DatedRecordAdmin):
 
     @admin.display(description="Locations")
     def location_labels(self, episode):
-        return episode_value("locations", episode.locations)
+        return episode_value("locations", episode.locations, episode.user)
 
     @admin.display(description="Sensations")
     def sensation_labels(self, episode):
-        return episode_value("sensations", episode.sensations)
+        return episode_value("sensations", episode.sensations, episode.user)
 
     @admin.display(description="Red flags")
     def red_flag_list(self, episode):
@@ -121,14 +130,11 @@ class EpisodeAdmin(DatedRecordAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         episode = self.get_object(request, object_id)
-        edits = (
-            []
-            if episode is None
-            else [
-                {"at": revision.at, "what_changed": revision_described(revision)}
-                for revision in episode.revisions.all()
-            ]
-        )
+        patient, revisions = (None, []) if episode is None else (episode.user, episode.revisions.all())
+        edits = [
+            {"when": patient_time(revision.at, patient), "what_changed": revision_described(revision, patient)}
+            for revision in revisions
+        ]
         return super().history_view(request, object_id, {**(extra_context or {}), "edits": edits})
 
     @admin.display(description="Edits", ordering="edit_count")
