@@ -144,7 +144,7 @@ def report_pdf(*, user, days=90, today=None):
             [
                 ["Days with an episode", f"{len(summary.logged_days)} of {summary.days}"],
                 ["Episodes", summary.episode_count],
-                ["Mean daily severity (0-10)", _or_dash(summary.mean_daily_severity)],
+                ["Mean daily severity (each logged day's worst, 0-10)", _or_dash(summary.mean_daily_severity)],
                 ["Highest severity", _or_dash(summary.highest_severity)],
                 ["Episodes with a red flag", len(summary.red_flag_episodes)],
                 ["Open escalations", len(summary.open_escalations)],
