@@ -71,12 +71,17 @@ def episode_value(name, value, patient):
     return str(value)
 
 
+# An edit's changes in the order of the episode's form (PostgreSQL's jsonb keeps its own order).
+FIELD_ORDER = {field.name: number for number, field in enumerate(Episode._meta.fields)}
+
+
 def revision_described(revision, patient):
     """One edit in words: "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
+    changes = sorted(revision.changes.items(), key=lambda change: FIELD_ORDER[change[0]])
     return "; ".join(
         f"{capfirst(Episode._meta.get_field(name).verbose_name)}: "
         f"{episode_value(name, before, patient)} → {episode_value(name, after, patient)}"
-        for name, (before, after) in revision.changes.items()
+        for name, (before, after) in changes
     )
 
 
