@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,12 +32,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # a sync "since year 1" goes back no further
+
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
     description="Changes since this time, oldest first, deletions included as tombstones. The answer "
-    "also holds the changes of the minute before it (SYNC_OVERLAP_SECONDS), which may have been saved "
-    "after a later one: apply each record by its id.",
+    "also holds the changes of a short while before it (SYNC_OVERLAP_SECONDS, a minute unless set), "
+    "which may have been saved after a later one: apply each record by its id.",
 )
 
 
@@ -98,7 +100,8 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         if since is None:
             self.filter_list(query.where("deleted_at", "IS NULL"))
         else:
-            query.where("updated_at", ">=", since - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS))
+            overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+            query.where("updated_at", ">=", since - overlap if since - EARLIEST > overlap else EARLIEST)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
