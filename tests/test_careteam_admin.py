@@ -362,13 +362,18 @@ def test_the_admin_shows_its_messages_from_the_session(client, django_user_model
 def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic, owner, linked):
     api = client_for(owner)
     episode = api.post("/api/v1/episodes/", episode_body(severity=5, locations=["plantar"]), format="json").json()
-    edits = [{"severity": 7, "locations": ["plantar", "posterior"]}, {"started_at": "2026-11-24T05:00:00Z"}]
+    shoe = footwear_logged(api, name="Trail runners")
+    edits = [
+        {"severity": 7, "locations": ["plantar", "posterior"]},
+        {"started_at": "2026-11-24T05:00:00Z", "footwear": shoe["id"]},
+    ]
     for edit in edits:
         assert api.patch(f"/api/v1/episodes/{episode['id']}/", edit, format="json").status_code == 200
 
     expected = [
         "Locations: Underside → Back, Underside; Severity: 5 → 7",
-        "Started at: 2026-11-24 07:30 (Europe/Paris) → 2026-11-24 06:00 (Europe/Paris)",
+        "Started at: 2026-11-24 07:30 CET (Europe/Paris) → 2026-11-24 06:00 CET (Europe/Paris); "
+        "Footwear: - → Trail runners",
     ]
     for page in ("change", "history"):
         text = re.sub(r"\s+", " ", clinic.get(url("episode", episode["id"], page)).content.decode())
@@ -392,6 +397,7 @@ def test_record_lists_show_the_newest_first(clinic, owner, linked):
     assert positions == sorted(positions, reverse=True)
 
 
+@time_machine.travel("2026-11-20T12:00:00Z", tick=False)  # the page's own times stay clear of 4 a.m.
 def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
     patient = make_user("new-york@example.com", timezone="America/New_York")
     link(patient, clinician)
@@ -400,16 +406,37 @@ def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
     activity = {"started_at": "2026-11-20T04:00:00Z", "duration_minutes": 30, "kind": "walking"}
     activity = api.post("/api/v1/activities/", activity, format="json").json()
     for model, record, shown in [
-        ("episode", episode, "2026-11-19 23:30 (America/New_York)"),
-        ("activity", activity, "2026-11-19 23:00 (America/New_York)"),
+        ("episode", episode, "2026-11-19 23:30 EST (America/New_York)"),
+        ("activity", activity, "2026-11-19 23:00 EST (America/New_York)"),
     ]:
         for page in (clinic.get(url(model)), clinic.get(url(model, record["id"], "change"))):
             text = page.content.decode()
             assert shown in text and "Nov. 19, 2026" in text  # beside its local date
             assert "4:30 a.m." not in text and "4 a.m." not in text
+        # Logged at noon UTC, read on the patient's clock; the bookkeeping times are left out.
+        page = clinic.get(url(model, record["id"], "change")).content.decode()
+        assert "2026-11-20 07:00 EST (America/New_York)" in page and "Updated at" not in page
 
 
 def test_the_admin_names_heeljournal_and_links_to_no_missing_site(clinic):
     page = clinic.get("/admin/").content.decode()
     assert "<title>Site administration | HeelJournal</title>" in page
     assert "Django administration" not in page and "View site" not in page
+
+
+def test_an_episodes_page_costs_the_same_queries_for_1_or_5_edits(clinic, owner, linked):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(owner)
+    first = api.post("/api/v1/episodes/", episode_body(), format="json").json()
+    clinic.get(url("episode", first["id"], "change"))  # what a process reads once (content types) is read before
+    counts = []
+    for edits in (1, 5):
+        episode = api.post("/api/v1/episodes/", episode_body(severity=1), format="json").json()
+        for severity in range(2, 2 + edits):
+            api.patch(f"/api/v1/episodes/{episode['id']}/", {"severity": severity}, format="json")
+        with CaptureQueriesContext(connection) as queries:
+            assert clinic.get(url("episode", episode["id"], "change")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 
@@ -25,26 +27,32 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 
 def patient_time(moment, patient):
     """A time as the patient lived it, its zone named: in the server's UTC an evening episode
-    read as the next morning, beside its local date."""
-    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M} ({patient.timezone})"
+    read as the next morning, beside its local date. The abbreviation tells apart the two
+    1:30s of the night the clocks go back."""
+    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z} ({patient.timezone})"
 
 
 class DatedRecordAdmin(RecordAdmin):
-    """Episodes and activities: when each started, on the patient's own clock."""
+    """Episodes and activities: when each started and was logged, on the patient's own clock."""
 
     readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
     ordering = ("-started_at",)
-    labelled = {"started_at": "started_locally"}  # what a reader sees in place of a stored field
+    labelled = {"started_at": "started_locally", "created_at": "logged_locally"}  # a reader's, for a stored field's
+    unread = {"id", "updated_at", "deleted_at"}  # bookkeeping, in UTC: left out of a reader's page
 
     @admin.display(description="Started (patient's time)", ordering="started_at")
     def started_locally(self, record):
         return patient_time(record.started_at, record.user)
 
+    @admin.display(description="Logged (patient's time)")
+    def logged_locally(self, record):
+        return patient_time(record.created_at, record.user)
+
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         if self.has_change_permission(request, obj):
             return fields
-        return list(dict.fromkeys(self.labelled.get(name, name) for name in fields))
+        return list(dict.fromkeys(self.labelled.get(name, name) for name in fields if name not in self.unread))
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -55,31 +63,35 @@ class DatedRecordAdmin(RecordAdmin):
 LIST_LABELS = {"locations": dict(HeelLocation.choices), "sensations": dict(Sensation.choices)}
 
 
+# An edit names fields as they were then; one since renamed or removed still reads, raw, last.
+EPISODE_FIELDS = {field.name: field for field in Episode._meta.fields}
+FIELD_ORDER = {name: number for number, name in enumerate(EPISODE_FIELDS)}
+
+
 def episode_value(name, value, patient):
     """An episode's value as a clinician reads it: labels, not the codes the app stores."""
-    field = Episode._meta.get_field(name)
+    field = EPISODE_FIELDS.get(name)
     if value is None or value == "" or value == []:
         return "-"
     if name in LIST_LABELS:
         return ", ".join(LIST_LABELS[name].get(item, item) for item in value)
-    if field.choices:
+    if name == "footwear":  # an id in the edit: the shoe's name, deleted or not
+        return Footwear.with_tombstones.filter(pk=value).values_list("name", flat=True).first() or str(value)
+    if field is not None and field.choices:
         return dict(field.choices).get(value, value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(field, models.DateTimeField):  # stored in the edit as ISO text
-        return patient_time(parse_datetime(value), patient)
+    if isinstance(field, models.DateTimeField) and (moment := parse_datetime(str(value))):  # ISO text in the edit
+        return patient_time(moment, patient)
     return str(value)
 
 
-# An edit's changes in the order of the episode's form (PostgreSQL's jsonb keeps its own order).
-FIELD_ORDER = {field.name: number for number, field in enumerate(Episode._meta.fields)}
-
-
 def revision_described(revision, patient):
-    """One edit in words: "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
-    changes = sorted(revision.changes.items(), key=lambda change: FIELD_ORDER[change[0]])
+    """One edit in words, in the order of the episode's page (PostgreSQL's jsonb keeps its own):
+    "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
+    changes = sorted(revision.changes.items(), key=lambda change: FIELD_ORDER.get(change[0], len(FIELD_ORDER)))
     return "; ".join(
-        f"{capfirst(Episode._meta.get_field(name).verbose_name)}: "
+        f"{capfirst(EPISODE_FIELDS[name].verbose_name) if name in EPISODE_FIELDS else name}: "
         f"{episode_value(name, before, patient)} → {episode_value(name, after, patient)}"
         for name, (before, after) in changes
     )
@@ -93,6 +105,9 @@ class EpisodeRevisionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name = "edit"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("episode__user")  # each edit's times are the patient's
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -119,7 +134,10 @@ class EpisodeAdmin(DatedRecordAdmin):
     object_history_template = "tracking/admin/episode_history.html"  # the patient's edits, then the admin's
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(edit_count=Count("revisions"))
+        # A count per row, not a GROUP BY over the page (and dropped from the page's count query).
+        edits = EpisodeRevision.objects.filter(episode=OuterRef("pk")).order_by().values("episode")
+        edit_count = Coalesce(Subquery(edits.annotate(count=Count("id")).values("count")), 0)
+        return super().get_queryset(request).annotate(edit_count=edit_count)
 
     @admin.display(description="Locations")
     def location_labels(self, episode):
@@ -134,12 +152,13 @@ class EpisodeAdmin(DatedRecordAdmin):
         return ", ".join(capfirst(Episode._meta.get_field(flag).verbose_name) for flag in episode.red_flags) or "-"
 
     def history_view(self, request, object_id, extra_context=None):
-        episode = self.get_object(request, object_id)
-        patient, revisions = (None, []) if episode is None else (episode.user, episode.revisions.all())
-        edits = [
-            {"when": patient_time(revision.at, patient), "what_changed": revision_described(revision, patient)}
-            for revision in revisions
-        ]
+        episode = self.get_object(request, unquote(object_id))
+        edits = None  # as on the episode's page: only for those who may read edits
+        if episode is not None and request.user.has_perm("tracking.view_episoderevision"):
+            edits = [
+                {"when": patient_time(edit.at, episode.user), "what_changed": revision_described(edit, episode.user)}
+                for edit in episode.revisions.all()
+            ]
         return super().history_view(request, object_id, {**(extra_context or {}), "edits": edits})
 
     @admin.display(description="Edits", ordering="edit_count")

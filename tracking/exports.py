@@ -24,7 +24,7 @@ SECTIONS = [
 def export_document(*, user, context):
     document = {"account": MeSerializer(user).data}
     for name, model, serializer, ordering in SECTIONS:
-        records = model.objects.filter(user=user).order_by(ordering)
+        records = model.objects.filter(user=user).order_by(ordering, "id")
         document[name] = serializer(records, many=True, context=context).data
     edits = EpisodeRevision.objects.filter(episode__user=user).order_by("at", "id")
     document["episode_edits"] = [{"episode": edit.episode_id, "at": edit.at, "changes": edit.changes} for edit in edits]

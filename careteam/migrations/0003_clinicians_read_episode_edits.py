@@ -12,14 +12,16 @@ def clinicians_read_edits(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     permission = Permission.objects.get(content_type__app_label="tracking", codename="view_episoderevision")
-    Group.objects.get(name="Clinicians").permissions.add(permission)
+    for group in Group.objects.filter(name="Clinicians"):  # none, if an operator removed it
+        group.permissions.add(permission)
 
 
 def clinicians_stop_reading_edits(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    Group.objects.get(name="Clinicians").permissions.remove(
-        *apps.get_model("auth", "Permission").objects.filter(codename="view_episoderevision")
-    )
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(content_type__app_label="tracking", codename="view_episoderevision")
+    for group in Group.objects.filter(name="Clinicians"):
+        group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
