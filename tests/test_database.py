@@ -69,8 +69,8 @@ def test_the_admins_date_drill_down_answers_with_values_bound_by_the_server(api,
     body = episode_body(foot_weakness=True)
     assert api.post("/api/v1/episodes/", body, format="json").status_code == 201
     clinic = admin_client(superuser)
-    logged = datetime.fromisoformat(body["started_at"]).astimezone(UTC)
-    for page, field, moment in (("episode", "started_at", logged), ("escalation", "created_at", timezone.now())):
+    logged = datetime.fromisoformat(body["started_at"]).astimezone(ZoneInfo("Europe/Paris")).date()  # the owner's day
+    for page, field, moment in (("episode", "local_date", logged), ("escalation", "created_at", timezone.now())):
         for depth in (("year",), ("year", "month"), ("year", "month", "day")):
             drill = "&".join(f"{field}__{part}={getattr(moment, part)}" for part in depth)
             response = clinic.get(f"/admin/tracking/{page}/?{drill}", secure=True)

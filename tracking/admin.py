@@ -128,7 +128,7 @@ class EpisodeRevisionInline(admin.TabularInline):
 class EpisodeAdmin(DatedRecordAdmin):
     list_display = ("user", "started_locally", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
     list_filter = ("side", "sudden_onset", "foot_weakness", "bowel_bladder_change")
-    date_hierarchy = "started_at"
+    date_hierarchy = "local_date"  # the patient's days, as the rules and the patient page count them
     labelled = {**DatedRecordAdmin.labelled, "locations": "location_labels", "sensations": "sensation_labels"}
     inlines = [EpisodeRevisionInline]
     object_history_template = "tracking/admin/episode_history.html"  # the patient's edits, then the admin's

@@ -152,7 +152,9 @@ class EpisodeRevision(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"Edit of {', '.join(self.changes)} at {self.at:%Y-%m-%d %H:%M}"
+        # The admin shows it above the edit's row, whose time is on the patient's clock.
+        names = {field.name: field.verbose_name for field in Episode._meta.fields}
+        return f"Edit of {', '.join(names.get(name, name) for name in self.changes)}"
 
 
 class Activity(DatedRecord):
