@@ -19,6 +19,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from heeljournal.middleware import is_api
+
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,9 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def _is_api(request):
-    return request.path.startswith("/api/")
-
-
 def not_found(request, exception):
     """A URL that matches no route: JSON under /api/ (a phone parses it), Django's page elsewhere."""
-    if _is_api(request):
+    if is_api(request):
         detail = "Not found."
         if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):
             detail = f"Not found: API paths end with a slash, as in {request.path}/."
@@ -56,7 +54,7 @@ def not_found(request, exception):
 
 def server_error(request):
     """Never expected; if it happens, a phone still gets JSON and no detail leaks."""
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse({"detail": "Something went wrong on our side; please retry later."}, status=500)
     return defaults.server_error(request)
 

@@ -1,6 +1,11 @@
-"""Django's CommonMiddleware, fitted to the API."""
+"""What marks a request as the API's (JSON answers, no slash redirects), and Django's
+CommonMiddleware fitted to it."""
 
 from django.middleware import common
+
+
+def is_api(request):
+    return request.path.startswith("/api/")
 
 
 class CommonMiddleware(common.CommonMiddleware):
@@ -10,6 +15,6 @@ class CommonMiddleware(common.CommonMiddleware):
     names the right path."""
 
     def should_redirect_with_slash(self, request):
-        if request.path.startswith("/api/") and request.method not in ("GET", "HEAD"):
+        if is_api(request) and request.method not in ("GET", "HEAD"):
             return False
         return super().should_redirect_with_slash(request)

@@ -37,9 +37,9 @@ def test_records_worn_in_a_deleted_shoe_still_save(api):
     assert api.get(f"/api/v1/episodes/{episode['id']}/").json()["footwear"] == shoe["id"]
     # The phone sends the episode whole with an edit; another phone logged one offline in that shoe.
     edited = api.patch(f"/api/v1/episodes/{episode['id']}/", {"severity": 3, "footwear": shoe["id"]}, format="json")
-    assert edited.status_code == 200
+    assert (edited.status_code, edited.json()["footwear"], edited.json()["severity"]) == (200, shoe["id"], 3)
     offline = api.post("/api/v1/episodes/", episode_body(footwear=shoe["id"]), format="json")
-    assert offline.status_code == 201
+    assert (offline.status_code, offline.json()["footwear"]) == (201, shoe["id"])
     activity = {"started_at": "2026-11-24T09:00:00Z", "duration_minutes": 30, "kind": "walking", "footwear": shoe["id"]}
     assert api.post("/api/v1/activities/", activity, format="json").status_code == 201
 

@@ -4,7 +4,6 @@ from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
-from django.utils.text import capfirst
 
 from careteam.scoping import ClinicianScopedAdmin
 from heeljournal.enums import HeelLocation, Sensation
@@ -91,8 +90,7 @@ def revision_described(revision, patient):
     "Locations: Underside → Back, Underside; Severity: 5 → 7"."""
     changes = sorted(revision.changes.items(), key=lambda change: FIELD_ORDER.get(change[0], len(FIELD_ORDER)))
     return "; ".join(
-        f"{capfirst(EPISODE_FIELDS[name].verbose_name) if name in EPISODE_FIELDS else name}: "
-        f"{episode_value(name, before, patient)} → {episode_value(name, after, patient)}"
+        f"{Episode.field_label(name)}: {episode_value(name, before, patient)} → {episode_value(name, after, patient)}"
         for name, (before, after) in changes
     )
 
@@ -149,7 +147,7 @@ class EpisodeAdmin(DatedRecordAdmin):
 
     @admin.display(description="Red flags")
     def red_flag_list(self, episode):
-        return ", ".join(capfirst(Episode._meta.get_field(flag).verbose_name) for flag in episode.red_flags) or "-"
+        return ", ".join(Episode.field_label(flag) for flag in episode.red_flags) or "-"
 
     def history_view(self, request, object_id, extra_context=None):
         episode = self.get_object(request, unquote(object_id))

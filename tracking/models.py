@@ -3,10 +3,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from heeljournal.enums import (
     ActivityKind,
@@ -136,6 +138,14 @@ class Episode(DatedRecord):
     def __str__(self):
         return f"Severity {self.severity} on {self.local_date}"
 
+    @classmethod
+    def field_label(cls, name):
+        """A field's name as a reader sees it ("Started at"); an edit may name one since gone."""
+        try:
+            return capfirst(cls._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name
+
     @property
     def red_flags(self):
         return [flag for flag in ("sudden_onset", "foot_weakness", "bowel_bladder_change") if getattr(self, flag)]
@@ -153,8 +163,7 @@ class EpisodeRevision(models.Model):
 
     def __str__(self):
         # The admin shows it above the edit's row, whose time is on the patient's clock.
-        names = {field.name: field.verbose_name for field in Episode._meta.fields}
-        return f"Edit of {', '.join(names.get(name, name) for name in self.changes)}"
+        return f"Edit of {', '.join(Episode.field_label(name).lower() for name in self.changes)}"
 
 
 class Activity(DatedRecord):

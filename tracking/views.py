@@ -101,7 +101,7 @@ class UserRecordViewSet(viewsets.ModelViewSet):
             self.filter_list(query.where("deleted_at", "IS NULL"))
         else:
             overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
-            query.where("updated_at", ">=", since - overlap if since - EARLIEST > overlap else EARLIEST)
+            query.where("updated_at", ">=", max(since, EARLIEST + overlap) - overlap)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
