@@ -24,7 +24,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "careteam.apps.HeelJournalAdminConfig",  # Django's admin, its autocomplete audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

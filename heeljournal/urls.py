@@ -21,9 +21,6 @@ urlpatterns = [
     path("api/v1/", include(api)),
 ]
 
-admin.site.site_header = admin.site.site_title = "HeelJournal"
-admin.site.site_url = None  # no public site: "View site" led to a 404
-
 # Under /api/ an unknown URL or a crash still answers JSON.
 handler404 = "heeljournal.api.not_found"
 handler500 = "heeljournal.api.server_error"

@@ -208,6 +208,15 @@ def test_autocomplete_raw_id_popups_and_accounts_are_closed(clinic, owner, other
     assert "other@example.com" not in popup.content.decode()
 
 
+def test_an_autocomplete_answer_is_a_logged_look(clinic, owner, other, mine, theirs):
+    # No clinician's page has the widget, but its URL answers any staff user.
+    shoes = {"app_label": "tracking", "model_name": "episode", "field_name": "footwear", "term": ""}
+    answer = clinic.get("/admin/autocomplete/", shoes).json()
+    assert [shoe["id"] for shoe in answer["results"]] == [mine["footwear"]]
+    entry = AccessLog.objects.get()
+    assert (entry.patient, entry.what) == (owner, "Footwear search: ")
+
+
 @pytest.mark.parametrize("page", ["page/", "report.pdf", "export.csv", "change/", "history/"])
 def test_another_patients_page_and_files_are_not_found(clinic, owner, other, linked, page):
     assert clinic.get(f"/admin/careteam/patient/{other.pk}/{page}").status_code == 404

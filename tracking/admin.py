@@ -21,7 +21,8 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     def get_queryset(self, request):
         # What a patient deleted is gone for their clinician; superusers still see the tombstone.
         manager = self.model.with_tombstones if request.user.is_superuser else self.model.objects
-        return self.scope(request, manager.select_related("user"))
+        ordered = manager.select_related("user").order_by(*self.get_ordering(request))  # as Django's own
+        return self.scope(request, ordered)
 
 
 def patient_time(moment, patient):
