@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 
 from accounts.models import User
-from careteam.models import AccessLog, CareLink
+from careteam.models import AccessLog, CareInvite, CareLink
 from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
 from tracking import selectors as tracking_selectors
 from tracking.models import Episode, Escalation, EscalationEvent, JournalEntry
@@ -42,6 +42,13 @@ def patient_for(*, viewer, patient_id):
 def care_team_of(*, patient):
     """The patient's live links, with the clinicians behind them."""
     return live_links().filter(patient=patient).select_related("clinician")
+
+
+def care_history_of(*, patient):
+    """Every link the patient made, ended ones too, and every code they made: for their export."""
+    links = CareLink.objects.filter(patient=patient).select_related("clinician").order_by("created_at", "id")
+    invites = CareInvite.objects.filter(patient=patient).select_related("redeemed_by").order_by("created_at", "id")
+    return links, invites
 
 
 def access_log_of(*, patient):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from careteam.models import AccessLog, CareLink
+from careteam.models import AccessLog, CareInvite, CareLink
 
 
 class InviteSerializer(serializers.Serializer):
@@ -18,6 +18,23 @@ class CareTeamMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = CareLink
         fields = ("id", "email", "since")
+
+
+class CareTeamHistorySerializer(CareTeamMemberSerializer):
+    """A link as the patient's export keeps it: ended ones too, and when they ended."""
+
+    until = serializers.DateTimeField(source="revoked_at", read_only=True, allow_null=True)
+
+    class Meta(CareTeamMemberSerializer.Meta):
+        fields = (*CareTeamMemberSerializer.Meta.fields, "until")
+
+
+class InviteHistorySerializer(serializers.ModelSerializer):
+    redeemed_by = serializers.EmailField(source="redeemed_by.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CareInvite
+        fields = ("created_at", "expires_at", "redeemed_at", "redeemed_by")
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

@@ -83,6 +83,9 @@ def test_the_export_holds_everything(api, owner, smtp, django_capture_on_commit_
     clinician = make_clinician("clinician@example.com")
     link(owner, clinician)
     admin_client(clinician).get(f"/admin/careteam/patient/{owner.pk}/page/")
+    former = link(owner, make_clinician("former@example.com"))
+    api.delete(f"/api/v1/care-team/{former.pk}/")
+    api.post("/api/v1/care-team/invites/")  # made, never given
 
     document = api.get("/api/v1/me/export/").json()
     assert document["account"]["email"] == "owner@example.com"
@@ -93,7 +96,10 @@ def test_the_export_holds_everything(api, owner, smtp, django_capture_on_commit_
     assert document["devices"][0]["platform"] == "ios"
     assert [escalation["reason"] for escalation in document["escalations"]] == ["foot_weakness"]
     assert {alert["channel"] for alert in document["alerts"]} == {"email", "push"}
-    assert [member["email"] for member in document["care_team"]] == ["clinician@example.com"]
+    care_team = [(member["email"], member["until"] is None) for member in document["care_team"]]
+    assert care_team == [("clinician@example.com", True), ("former@example.com", False)]  # and when it ended
+    invites = [invite["redeemed_by"] for invite in document["care_team_invites"]]
+    assert invites == ["clinician@example.com", "former@example.com", None]
     assert [look["who"] for look in document["journal_access_log"]] == ["clinician@example.com"]
     assert {"footwear", "activities"} <= set(document)
 

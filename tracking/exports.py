@@ -1,8 +1,8 @@
 """Everything stored about a user, as one document (`me/export/`)."""
 
 from accounts.serializers import DeviceSerializer, MeSerializer
-from careteam.selectors import access_log_of, care_team_of
-from careteam.serializers import AccessLogSerializer, CareTeamMemberSerializer
+from careteam.selectors import access_log_of, care_history_of
+from careteam.serializers import AccessLogSerializer, CareTeamHistorySerializer, InviteHistorySerializer
 from tracking.models import Activity, Episode, EpisodeRevision, Escalation, Footwear, JournalEntry, Notification
 from tracking.serializers import (
     ActivitySerializer,
@@ -31,6 +31,8 @@ def export_document(*, user, context):
     alerts = Notification.objects.filter(escalation__user=user).order_by("created_at", "id")
     document["alerts"] = list(alerts.values("escalation", "channel", "status", "created_at", "sent_at"))
     document["devices"] = DeviceSerializer(user.devices.order_by("created_at"), many=True).data
-    document["care_team"] = CareTeamMemberSerializer(care_team_of(patient=user), many=True).data
+    links, invites = care_history_of(patient=user)
+    document["care_team"] = CareTeamHistorySerializer(links, many=True).data
+    document["care_team_invites"] = InviteHistorySerializer(invites, many=True).data
     document["journal_access_log"] = AccessLogSerializer(access_log_of(patient=user), many=True).data
     return document
