@@ -318,3 +318,5 @@ def test_an_edit_is_kept_in_the_episodes_history(api):
     api.patch(f"{URL}{episode['id']}/", {"severity": 7, "notes": ""}, format="json")
     revision = EpisodeRevision.objects.get()
     assert revision.changes == {"severity": [4, 7]}  # notes did not change
+    api.patch(f"{URL}{episode['id']}/", {"severity": 7}, format="json")
+    assert EpisodeRevision.objects.count() == 1  # nothing changed: no edit to read

@@ -116,3 +116,24 @@ def test_a_change_stamped_just_before_the_latest_one_seen_still_arrives(api, set
     assert pulled() == [late, seen]  # the second again does no harm: a phone applies it by id
     settings.SYNC_OVERLAP_SECONDS = 10
     assert pulled() == [seen]
+
+
+@pytest.mark.parametrize("url", CREATES)
+def test_a_write_that_changes_nothing_is_not_synced_again(api, url):
+    with time_machine.travel("2026-11-25T08:00:00Z", tick=False):
+        record = api.get(f"{url}{CREATES[url](api)}/").json()
+    resent = {name: value for name, value in record.items() if name not in {"id", "created_at", "updated_at"}}
+    with time_machine.travel("2026-11-25T10:00:00Z", tick=False):
+        assert api.patch(f"{url}{record['id']}/", resent, format="json").json() == record
+        read_only = {"created_at": "2020-01-01T00:00:00Z"}
+        assert api.patch(f"{url}{record['id']}/", read_only, format="json").json() == record
+    assert api.get(url, {"updated_since": "2026-11-25T09:00:00Z"}).json()["results"] == []
+
+
+def test_a_journal_put_that_changes_nothing_is_not_synced_again(api):
+    with time_machine.travel("2026-11-25T08:00:00Z", tick=False):
+        entry = api.put("/api/v1/journal/2026-11-24/", {"overall": 2, "notes": "Rested"}, format="json").json()
+    with time_machine.travel("2026-11-25T10:00:00Z", tick=False):
+        again = api.put("/api/v1/journal/2026-11-24/", {"overall": 2, "notes": "Rested"}, format="json")
+    assert (again.status_code, again.json()) == (200, entry)
+    assert api.get("/api/v1/journal/", {"updated_since": "2026-11-25T09:00:00Z"}).json()["results"] == []

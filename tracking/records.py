@@ -112,20 +112,12 @@ def _episode_insert_sql():
 
 def episode_update(*, episode, data):
     """Edit an episode, keeping what changed for the clinician's reading of the log."""
-    fields = [Episode._meta.get_field(name) for name in data]
-    before = {field.name: field.value_from_object(episode) for field in fields}
     with transaction.atomic():
-        record_update(record=episode, data=data)
-        changes = {
-            field.name: [before[field.name], after]
-            for field in fields
-            if (after := field.value_from_object(episode)) != before[field.name]
-        }
+        changes = record_update(record=episode, data=data)
         if changes:
             EpisodeRevision.objects.create(episode=episode, changes=changes)
-        red_flags_raise(episode=episode, now=timezone.now())
-        trend_check_schedule(user=episode.user)
-    return episode
+            red_flags_raise(episode=episode, now=timezone.now())
+            trend_check_schedule(user=episode.user)
 
 
 def episode_delete(*, episode):
@@ -135,10 +127,20 @@ def episode_delete(*, episode):
 
 
 def record_update(*, record, data):
+    """Apply `data` to `record`; returns what changed, {field: [before, after]}. A record left
+    as it was is not saved: its updated_at stays, so no phone downloads it again."""
+    fields = [record._meta.get_field(name) for name in data]
+    before = {field.name: field.value_from_object(record) for field in fields}
     for name, value in data.items():
         setattr(record, name, value)
-    record.save()
-    return record
+    changes = {
+        field.name: [before[field.name], after]
+        for field in fields
+        if (after := field.value_from_object(record)) != before[field.name]
+    }
+    if changes:
+        record.save()
+    return changes
 
 
 def record_delete(*, record):
@@ -157,9 +159,18 @@ def local_dates_recompute(*, user):
 
 
 def journal_entry_put(*, user, day, data):
-    """Create or replace the journal entry of a day; a deleted one comes back to life."""
+    """Create or replace the journal entry of a day. Returns (entry, created): a deleted entry
+    comes back to life as a new one, as the phone sees it."""
     fields = {"overall": None, "relief_measures": [], "notes": "", **data, "deleted_at": None}
-    return JournalEntry.with_tombstones.update_or_create(user=user, date=day, defaults=fields)
+    with transaction.atomic():
+        entry, created = JournalEntry.with_tombstones.select_for_update().get_or_create(
+            user=user, date=day, defaults=fields
+        )
+        if created:
+            return entry, True
+        revived = entry.deleted_at is not None
+        record_update(record=entry, data=fields)
+        return entry, revived
 
 
 def tombstones_purge(*, now):

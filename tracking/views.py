@@ -126,7 +126,7 @@ class UserRecordViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("id", None)  # a record keeps its id
-        serializer.instance = records.record_update(record=serializer.instance, data=data)
+        records.record_update(record=serializer.instance, data=data)
 
     def perform_destroy(self, instance):
         records.record_delete(record=instance)
@@ -162,7 +162,7 @@ class EpisodeViewSet(UserRecordViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("id", None)
-        serializer.instance = records.episode_update(episode=serializer.instance, data=data)
+        records.episode_update(episode=serializer.instance, data=data)
 
     def perform_destroy(self, instance):
         records.episode_delete(episode=instance)
