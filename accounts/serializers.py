@@ -17,10 +17,19 @@ class TimeZoneField(serializers.CharField):
 
 
 class LocalTimeField(serializers.TimeField):
-    """A local wall-clock time as HH:MM."""
+    """A local wall-clock time as HH:MM. A phone's "21:30:00" is the same time; "21:30:15" would
+    be kept as 21:30 without a word, so it is refused."""
+
+    default_error_messages = {"seconds": "Use HH:MM; a time here has no seconds."}
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+    def to_internal_value(self, value):
+        time = super().to_internal_value(value)
+        if time.second or time.microsecond:
+            self.fail("seconds")
+        return time
 
 
 class RegisterSerializer(serializers.ModelSerializer):

@@ -31,6 +31,7 @@ def test_me_patch_sets_preferences_as_local_times(api):
     assert response.status_code == 200
     assert response.json()["reminder_time"] == "20:30"
     assert response.json()["quiet_hours_end"] == "07:00"
+    assert api.patch("/api/v1/me/", {"reminder_time": "21:00:00"}, format="json").json()["reminder_time"] == "21:00"
     assert api.get("/api/v1/me/").json()["push_alerts"] is False
 
 
@@ -39,6 +40,7 @@ def test_me_patch_sets_preferences_as_local_times(api):
     [
         ({"timezone": "Europe/Atlantis"}, "timezone"),
         ({"reminder_time": "25:00"}, "reminder_time"),
+        ({"reminder_time": "21:30:15"}, "reminder_time"),  # kept, it would have been 21:30
         ({"quiet_hours_start": "22:00"}, "quiet_hours_end"),
         ({"email_alerts": "sometimes"}, "email_alerts"),
     ],
