@@ -19,6 +19,7 @@ from tests.careteam_fixtures import (  # noqa: F401
     superuser,
 )
 from tests.conftest import client_for, episode_body, footwear_logged, make_user
+from tracking.models import Episode
 
 pytestmark = pytest.mark.django_db
 
@@ -380,7 +381,7 @@ def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic,
         assert api.patch(f"/api/v1/episodes/{episode['id']}/", edit, format="json").status_code == 200
 
     expected = [
-        "Locations: Underside → Back, Underside; Severity: 5 → 7",
+        "Locations: Underside → Back, Underside; Severity (0-10): 5 → 7",
         "Started at: 2026-11-24 07:30 CET (Europe/Paris) → 2026-11-24 06:00 CET (Europe/Paris); "
         "Footwear: - → Trail runners",
     ]
@@ -421,11 +422,26 @@ def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
     ]:
         for page in (clinic.get(url(model)), clinic.get(url(model, record["id"], "change"))):
             text = page.content.decode()
-            assert shown in text and "Nov. 19, 2026" in text  # beside its local date
+            assert shown in text and "2026-11-19" in text  # beside its local date
             assert "4:30 a.m." not in text and "4 a.m." not in text
         # Logged at noon UTC, read on the patient's clock; the bookkeeping times are left out.
         page = clinic.get(url(model, record["id"], "change")).content.decode()
         assert "2026-11-20 07:00 EST (America/New_York)" in page and "Updated at" not in page
+
+
+def test_a_clinician_finds_episodes_by_their_notes_and_reads_fields_by_their_meaning(clinic, owner, linked):
+    api = client_for(owner)
+    api.post("/api/v1/episodes/", episode_body(notes="After the long run"), format="json")
+    api.post("/api/v1/episodes/", episode_body(notes="At the desk", bowel_bladder_change=True), format="json")
+    found = clinic.get(url("episode"), {"q": "run"})
+    assert [episode.notes for episode in found.context_data["cl"].result_list] == ["After the long run"]
+    listed = clinic.get(url("episode")).content.decode()
+    assert "Bowel or bladder change" in listed and "Bowel bladder change" not in listed
+    page = clinic.get(url("episode", Episode.objects.filter(notes="At the desk").get().pk, "change")).content.decode()
+    assert all(label in page for label in ("Severity (0-10)", "Pain (0-10)", "Duration (minutes)"))
+    # The server's times name their zone, as the patient's do theirs.
+    linked_since = f"{CareLink.objects.get(patient=owner).created_at:%Y-%m-%d %H:%M} UTC"
+    assert linked_since in clinic.get("/admin/careteam/patient/").content.decode()
 
 
 def test_the_admin_names_heeljournal_and_links_to_no_missing_site(clinic):

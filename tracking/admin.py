@@ -15,7 +15,7 @@ class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     patients' live records, read only (careteam.scoping)."""
 
     list_select_related = ("user",)
-    search_fields = ("user__email",)
+    search_fields = ("user__email", "notes")
     readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at")
 
     def get_queryset(self, request):
@@ -167,6 +167,7 @@ class EpisodeAdmin(DatedRecordAdmin):
 
 @admin.register(Footwear)
 class FootwearAdmin(RecordAdmin):
+    search_fields = ("user__email", "name")
     list_display = ("user", "name", "kind", "arch_support", "cushioning", "retired")
     ordering = ("-created_at",)
 

@@ -69,8 +69,11 @@ class Footwear(UserRecord):
         return self.name
 
 
-def _severity_field(**kwargs):
-    return models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)], **kwargs)
+def _severity_field(verbose_name, **kwargs):
+    """A 0 to 10 rating; its name says the scale, for a clinician reading it."""
+    return models.PositiveSmallIntegerField(
+        f"{verbose_name} (0-10)", validators=[MinValueValidator(0), MaxValueValidator(10)], **kwargs
+    )
 
 
 class DatedRecord(UserRecord):
@@ -107,16 +110,16 @@ DAY_FIGURE_COLUMNS = (
 class Episode(DatedRecord):
     """One spell of heel numbness as the user felt it."""
 
-    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)", null=True, blank=True)
     side = models.CharField(max_length=10, choices=Side.choices)
     locations = models.JSONField(default=list)
     sensations = models.JSONField(default=list)
-    severity = _severity_field()
-    pain = _severity_field(null=True, blank=True)
+    severity = _severity_field("severity")
+    pain = _severity_field("pain", null=True, blank=True)
     radiates_from_back = models.BooleanField(default=False)
     sudden_onset = models.BooleanField(default=False)
     foot_weakness = models.BooleanField(default=False)
-    bowel_bladder_change = models.BooleanField(default=False)
+    bowel_bladder_change = models.BooleanField("bowel or bladder change", default=False)
     # The red-flag escalation this episode raised at once, if any.
     escalation = models.ForeignKey(
         "Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -167,7 +170,7 @@ class EpisodeRevision(models.Model):
 
 
 class Activity(DatedRecord):
-    duration_minutes = models.PositiveSmallIntegerField()
+    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)")
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
 
     class Meta(DatedRecord.Meta):
@@ -186,7 +189,7 @@ class JournalEntry(UserRecord):
     """The day as a whole, one per local date."""
 
     date = models.DateField()
-    overall = _severity_field(null=True, blank=True)
+    overall = _severity_field("overall", null=True, blank=True)
     relief_measures = models.JSONField(default=list)
     notes = models.TextField(max_length=5000, blank=True)
 
