@@ -31,7 +31,7 @@ PLAIN = (
 )
 
 
-def _utc_iso(value):
+def utc_iso(value):
     """DRF's rendering of a time: UTC, ISO 8601, `Z` for the offset."""
     if value.tzinfo is not UTC:  # times read from the database already are
         value = value.astimezone(UTC)
@@ -45,7 +45,7 @@ def _reading(field, model):
     if "." in source or source == "*" or isinstance(field, serializers.SerializerMethodField):
         return None, None
     if isinstance(field, serializers.DateTimeField):
-        return source, _utc_iso
+        return source, utc_iso
     if isinstance(field, serializers.DateField):
         return source, date.isoformat
     if isinstance(field, serializers.UUIDField):

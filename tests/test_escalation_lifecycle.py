@@ -194,3 +194,18 @@ def test_the_operator_command_prints_what_it_decided(api, owner, capsys):
     with time_machine.travel(NOW, tick=False):
         call_command("evaluate_trends", "--all")
     assert "escalations changed for 0" in capsys.readouterr().out
+
+
+def test_a_red_flag_logged_weeks_late_stays_open_until_acknowledged_or_quiet(api, owner):
+    with time_machine.travel(NOW, tick=False):
+        body = episode_body(started_at=(NOW - timedelta(days=40)).isoformat(), bowel_bladder_change=True)
+        escalation = api.post("/api/v1/episodes/", body, format="json").json()["escalation"]
+    assert escalation["closed_at"] is None
+    assert escalation["evidence"]["started_at"] == "2026-10-18T12:00:00Z"  # UTC as the API writes times
+    evaluate(owner)  # the evaluation the episode asked for, seconds later
+    assert open_reasons(owner) == ["bowel_bladder"]  # it was told today: it held today
+    evaluate(owner, NOW + timedelta(days=14))
+    listed = api.get("/api/v1/escalations/").json()["results"]
+    assert [(e["reason"], e["acknowledged_at"], e["closed_at"] is not None) for e in listed] == [
+        ("bowel_bladder", None, True)  # the app can tell it has ended
+    ]

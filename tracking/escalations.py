@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason
+from heeljournal.serializers import utc_iso
 from tracking import notifications
 from tracking.models import Episode, Escalation, EscalationEvent
 from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
@@ -235,13 +236,16 @@ def red_flags_raise(*, episode, now):
         rules=Rules.from_settings(),
     )
     user, raised = episode.user, []
+    # A red flag holds from the day it is told, whenever it began: one logged weeks late would
+    # otherwise be closed by the next evaluation, a few seconds after its alert.
+    reported_on = max(episode.local_date, user.local_date(now))
     for finding in findings:
-        evidence = {**finding.evidence, "episode": str(episode.id), "started_at": episode.started_at.isoformat()}
+        evidence = {**finding.evidence, "episode": str(episode.id), "started_at": utc_iso(episode.started_at)}
         finding = type(finding)(finding.reason, finding.level, evidence)
-        escalation = escalation_open(user=user, finding=finding, today=episode.local_date, now=now)
+        escalation = escalation_open(user=user, finding=finding, today=reported_on, now=now)
         if escalation is None:  # already open: this episode joins it, no second alert
             escalation = Escalation.objects.get(user=user, reason=finding.reason, closed_at__isnull=True)
-            escalation.last_held_on = max(escalation.last_held_on, episode.local_date)
+            escalation.last_held_on = max(escalation.last_held_on, reported_on)
             escalation.save(update_fields=["last_held_on", "updated_at"])
         raised.append(escalation)
     if not raised:

@@ -57,8 +57,11 @@ class EscalationSerializer(ModelSerializer):
 
     class Meta:
         model = Escalation
+        # closed_at, beyond the contract, tells the app an escalation has ended.
         fields = ("id", "level", "reason", "title", "message", "guidance", "evidence", "created_at", "acknowledged_at")
+        fields += ("closed_at",)
         read_only_fields = fields
+        extra_kwargs = {"closed_at": {"help_text": "When it ended: acknowledged, superseded, or no longer holding"}}
 
 
 class OwnFootwearField(serializers.PrimaryKeyRelatedField):
