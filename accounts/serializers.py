@@ -5,13 +5,16 @@ from rest_framework import serializers
 
 from accounts.models import Device, User
 
+# "localtime" is the server's own zone and "Factory" a placeholder: neither is where a user lives.
+TIME_ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
+
 
 class TimeZoneField(serializers.CharField):
     default_error_messages = {"unknown": "Unknown time zone; use an IANA name such as Europe/Paris."}
 
     def to_internal_value(self, data):
         name = super().to_internal_value(data)
-        if name not in zoneinfo.available_timezones():
+        if name not in TIME_ZONES:
             self.fail("unknown")
         return name
 
@@ -82,6 +85,8 @@ class MeSerializer(serializers.ModelSerializer):
         end = attrs.get("quiet_hours_end", getattr(self.instance, "quiet_hours_end", None))
         if (start is None) != (end is None):
             raise serializers.ValidationError({"quiet_hours_end": ["Set both ends of the quiet hours, or neither."]})
+        if start is not None and start == end:
+            raise serializers.ValidationError({"quiet_hours_end": ["The quiet hours must end at another time."]})
         return attrs
 
 

@@ -70,6 +70,8 @@ class TokenView(APIView):
 
 
 class LogoutView(APIView):
+    throttle_classes = []  # a phone past its rate (a loop, a thief) may still end its token
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
         tokens.token_revoke(token=request.auth)
@@ -77,6 +79,8 @@ class LogoutView(APIView):
 
 
 class LogoutAllView(APIView):
+    throttle_classes = []
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
         tokens.tokens_revoke_all(user=request.user)

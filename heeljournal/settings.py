@@ -110,6 +110,10 @@ else:
     # SQLite ignores the columns an index only includes (the daily series' index); it is the
     # development database, so every command need not say so.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # A transaction that reads, then writes (a journal PUT) failed at once with "database is
+    # locked" beside another writer: it now takes the write lock first, and waits for it.
+    sqlite = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    DATABASES["default"]["OPTIONS"] = sqlite | DATABASES["default"].get("OPTIONS", {})
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -49,7 +49,9 @@ def test_a_client_chosen_id_makes_a_retry_safe(api):
 def test_the_same_id_with_another_body_is_a_conflict(api):
     record_id = str(uuid.uuid4())
     post(api, id=record_id)
-    assert post(api, id=record_id, severity=9).status_code == 409
+    conflict = post(api, id=record_id, severity=9)
+    assert conflict.status_code == 409
+    assert "edited since" in conflict.json()["detail"]  # the phone's own record, not someone else's
     assert api.get(f"{URL}{record_id}/").json()["severity"] == 4
 
 
@@ -93,6 +95,7 @@ def test_a_deleted_id_cannot_be_reused(api):
         ("footwear", "not-a-uuid"),
         ("footwear", str(uuid.uuid4())),
         ("id", "not-a-uuid"),
+        ("id", 123),  # DRF took it as 00000000-0000-0000-0000-00000000007b
         ("sudden_onset", "perhaps"),
     ],
 )
@@ -100,6 +103,14 @@ def test_bad_input_is_a_400_naming_the_field(api, field, value):
     response = post(api, **{field: value})
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_shoe_is_named_by_its_id_as_text_not_a_number(api):
+    shoe = {"id": "00000000-0000-0000-0000-00000000007b", "name": "Boots", "kind": "boot"}
+    api.post("/api/v1/footwear/", {**shoe, "arch_support": "low", "cushioning": "low"}, format="json")
+    response = post(api, footwear=123)
+    assert response.status_code == 400 and "footwear" in response.json()
+    assert post(api, footwear=shoe["id"]).json()["footwear"] == shoe["id"]
 
 
 @pytest.mark.parametrize("missing", ["started_at", "side", "locations", "sensations", "severity"])

@@ -39,6 +39,8 @@ def test_me_patch_sets_preferences_as_local_times(api):
     "body, field",
     [
         ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"timezone": "localtime"}, "timezone"),  # the server's zone, not the user's
+        ({"quiet_hours_start": "22:00", "quiet_hours_end": "22:00"}, "quiet_hours_end"),  # none, or all day?
         ({"reminder_time": "25:00"}, "reminder_time"),
         ({"reminder_time": "21:30:15"}, "reminder_time"),  # kept, it would have been 21:30
         ({"quiet_hours_start": "22:00"}, "quiet_hours_end"),

@@ -445,6 +445,8 @@ def test_requests_per_device_are_throttled_with_retry_after(api, owner, monkeypa
     assert [answer.status_code for answer in answers] == [200] * 5 + [429]
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
     assert client_for(owner).get("/api/v1/me/").status_code == 200  # the user's other phone goes on
+    assert api.post("/api/v1/auth/logout/").status_code == 204  # a throttled phone may still sign out
+    assert api.get("/api/v1/me/").status_code == 401
 
 
 # --- API5: Broken Function Level Authorization ------------------------------------------------

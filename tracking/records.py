@@ -53,8 +53,10 @@ def _stored_twin(*, user, candidate):
     existing = type(candidate).with_tombstones.filter(pk=candidate.pk).first()
     if existing is not None and existing.user_id == user.pk and existing.deleted_at:
         raise RecordConflict("This record was deleted; a new record needs a new id.")
-    if existing is None or existing.user_id != user.pk or not _same_content(existing, candidate):
+    if existing is None or existing.user_id != user.pk:
         raise RecordConflict
+    if not _same_content(existing, candidate):  # the user's own: another body, or edited since
+        raise RecordConflict("This id is stored with other content (edited since, perhaps): GET it to see which.")
     return existing
 
 

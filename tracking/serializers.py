@@ -64,6 +64,15 @@ class EscalationSerializer(ModelSerializer):
         extra_kwargs = {"closed_at": {"help_text": "When it ended: acknowledged, superseded, or no longer holding"}}
 
 
+class IdField(serializers.UUIDField):
+    """A record's id, as text: DRF would also take the number 123 as the id 00000000-…-00000000007b."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OwnFootwearField(serializers.PrimaryKeyRelatedField):
     """A footwear id of the user's own, deleted ones included; anyone else's reads as unknown.
 
@@ -73,11 +82,16 @@ class OwnFootwearField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Footwear.with_tombstones.filter(user=self.context["request"].user)
 
+    def to_internal_value(self, data):
+        if not isinstance(data, str):  # an id is text (IdField)
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 class RecordSerializer(ModelSerializer):
     """A synced record: the phone may choose `id` on create; a deleted one is a tombstone."""
 
-    id = serializers.UUIDField(required=False)
+    id = IdField(required=False)
 
     class Meta:
         fields = ("id", "created_at", "updated_at")
