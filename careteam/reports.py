@@ -189,7 +189,7 @@ def report_pdf(*, user, days=90, today=None):
     if not escalations:
         story.append(Paragraph("None so far.", body))
     for escalation in escalations:
-        state = escalation.state + (f" {escalation.closed_at:%d %b %Y}" if escalation.closed_at else "")
+        state = escalation.state + (f" {escalation.closed_day:%d %b %Y}" if escalation.closed_day else "")
         story.append(
             Paragraph(
                 f"<b>{_text(escalation.get_level_display())}: {_text(escalation.get_reason_display())}</b>. "
@@ -197,8 +197,7 @@ def report_pdf(*, user, days=90, today=None):
                 body,
             )
         )
-        evidence = "; ".join(f"{name}: {value}" for name, value in escalation.evidence_items)
-        story.append(Paragraph(f"Evidence: {_text(evidence)}", small))
+        story.append(Paragraph(_text(" ".join(escalation.evidence_lines)), small))
     out = io.BytesIO()
     margins = {"leftMargin": 18 * mm, "rightMargin": 18 * mm, "topMargin": 16 * mm, "bottomMargin": 18 * mm}
     document = SimpleDocTemplate(out, pagesize=A4, title="HeelJournal summary", author="HeelJournal", **margins)

@@ -1,6 +1,5 @@
 """Reads for the care team: who may see whom, and a patient's log as a clinician reads it."""
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,7 +9,8 @@ from django.db.models import Prefetch, Q
 
 from accounts.models import User
 from careteam.models import AccessLog, CareInvite, CareLink
-from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
+from careteam.wording import evidence_described, patient_time
+from heeljournal.enums import LEVEL_RANKS, ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
 from tracking import selectors as tracking_selectors
 from tracking.models import Episode, Escalation, EscalationEvent, JournalEntry
 
@@ -80,7 +80,7 @@ class PatientSummary:
     activities: list
     journal: list  # JournalEntry, newest first
     episode_notes: list  # Episode with notes, newest first
-    open_escalations: list  # Escalation with `events` and `evidence_items`
+    open_escalations: list  # Escalation with `events` and `evidence_lines`, most pressing first
     past_escalations: list
 
     @property
@@ -117,8 +117,11 @@ def patient_summary(*, patient, days, today=None):
         )
     )
     for escalation in escalations:
-        escalation.evidence_items = evidence_items(escalation.evidence)
+        escalation.evidence_lines = evidence_described(escalation.reason, escalation.evidence, patient)
         escalation.local_day = patient.local_date(escalation.created_at)
+        escalation.closed_day = escalation.closed_at and patient.local_date(escalation.closed_at)
+        for event in escalation.events.all():
+            event.local_time = patient_time(event.at, patient)
     for episode in red_flag_episodes:
         episode.red_flag_labels = [RED_FLAG_LABELS[flag] for flag in episode.red_flags]
     journal = list(JournalEntry.objects.filter(user=patient, date__range=(first, last)).order_by("-date"))
@@ -143,18 +146,11 @@ def patient_summary(*, patient, days, today=None):
         activities=[{**item, "label": ActivityKind(item["kind"]).label} for item in activities],
         journal=journal,
         episode_notes=list(window.exclude(notes="").order_by("-started_at")),
-        open_escalations=[e for e in escalations if e.is_open],
+        # The most pressing first, then the newest (the query's order).
+        open_escalations=sorted((e for e in escalations if e.is_open), key=lambda e: -LEVEL_RANKS[e.level]),
         past_escalations=[e for e in escalations if not e.is_open],
     )
 
 
 def _counted(counter, choices):
     return [(choices(value).label, count) for value, count in counter.most_common()]
-
-
-def evidence_items(evidence):
-    """An escalation's evidence as (name, value) lines a person can read."""
-    return [
-        (name.replace("_", " ").capitalize(), value if isinstance(value, (str, int, float)) else json.dumps(value))
-        for name, value in evidence.items()
-    ]

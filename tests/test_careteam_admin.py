@@ -19,7 +19,7 @@ from tests.careteam_fixtures import (  # noqa: F401
     superuser,
 )
 from tests.conftest import client_for, episode_body, footwear_logged, make_user
-from tracking.models import Episode
+from tracking.models import Episode, JournalEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -334,6 +334,33 @@ def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clin
     assert "Weakness in the foot" in past and "acknowledged" in past and "The user acknowledged it." in past
 
 
+@time_machine.travel("2026-11-28T03:50:00Z", tick=False)  # 22:50 the evening before, in New York
+def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_clock(clinician, clinic):
+    from careteam.reports import report_pdf
+    from tests.test_careteam_exports import pdf_text
+    from tracking.escalations import escalation_open
+    from tracking.trends import Finding
+
+    patient = make_user("new-york@example.com", timezone="America/New_York")
+    link(patient, clinician)
+    both_feet = {"window_days": 30, "episodes": 6, "both_sides": 6, "share": 1.0, "min_episodes": 5, "min_share": 0.5}
+    finding = Finding("bilateral_pattern", "info", both_feet)
+    escalation_open(user=patient, finding=finding, today=patient.today(), now=timezone.now())
+    red_flag = episode_body(started_at="2026-11-28T03:45:00Z", bowel_bladder_change=True, severity=7)
+    client_for(patient).post("/api/v1/episodes/", red_flag, format="json")
+
+    page = clinic.get(f"/admin/careteam/patient/{patient.pk}/page/").content.decode()
+    shown = re.sub(r"\s+", " ", page.split("<h2>Open escalations</h2>")[1].split("</section>")[0])
+    assert shown.index("Get emergency care now") < shown.index("Worth reading about")
+    assert "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 7." in shown
+    assert "6 of 6 episodes in the last 30 days were in both feet (100%)." in shown
+    assert "2026-11-27 22:50 EST (America/New_York)" in shown  # when each opened, on the patient's clock
+    assert "{" not in shown and "+00:00" not in shown and "Episode:" not in shown  # no raw evidence
+    pdf = pdf_text(report_pdf(user=patient))
+    assert "Logged with the episode that started 2026-11-27 22:45 EST" in pdf
+    assert pdf.index("Get emergency care now") < pdf.index("Worth reading about")
+
+
 def test_the_patient_page_shows_patterns_context_and_notes_as_text(clinic, owner, linked):
     api = client_for(owner)
     log_days(api, 4, 5, side="both", locations=["medial", "plantar"], notes="<script>alert(1)</script> after a run")
@@ -442,6 +469,31 @@ def test_a_clinician_finds_episodes_by_their_notes_and_reads_fields_by_their_mea
     # The server's times name their zone, as the patient's do theirs.
     linked_since = f"{CareLink.objects.get(patient=owner).created_at:%Y-%m-%d %H:%M} UTC"
     assert linked_since in clinic.get("/admin/careteam/patient/").content.decode()
+
+
+def test_every_record_page_reads_in_words_and_leads_to_the_patient_page(clinic, owner, mine):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_guidance", stdout=StringIO())
+    client_for(owner).put(
+        f"/api/v1/journal/{owner.today()}/", {"relief_measures": ["orthotics", "nsaid"]}, format="json"
+    )
+    patient_page = f"/admin/careteam/patient/{owner.pk}/page/"
+    for model, record_id in mine.items():
+        page = clinic.get(url(model, record_id, "change")).content.decode()
+        assert f'<a href="{patient_page}">owner@example.com</a>' in page, model  # not the account: a 403
+        assert "Updated at" not in page and "Deleted at" not in page, model
+    assert clinic.get(patient_page).status_code == 200
+    entry = JournalEntry.objects.get(user=owner, date=owner.today())
+    page = clinic.get(url("journalentry", entry.pk, "change")).content.decode()
+    assert "Orthotics, Anti-inflammatory medicine" in page and "nsaid" not in page
+    escalation = clinic.get(url("escalation", mine["escalation"], "change")).content.decode()
+    assert "Logged with the episode that started" in escalation and "(Europe/Paris)" in escalation
+    assert "urgent-signs" not in escalation and "a weakening foot" in escalation  # by title
+    listed = clinic.get(url("escalation")).content.decode()
+    assert 'class="field-state_label">Open<' in listed
 
 
 def test_the_admin_names_heeljournal_and_links_to_no_missing_site(clinic):

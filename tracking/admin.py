@@ -3,50 +3,30 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
 
 from careteam.scoping import ClinicianScopedAdmin
-from heeljournal.enums import HeelLocation, Sensation
+from careteam.wording import evidence_described, patient_time
+from guidance.models import Article
+from heeljournal.enums import HeelLocation, ReliefMeasure, Sensation
 from tracking.models import Activity, Episode, EpisodeRevision, Escalation, EscalationEvent, Footwear, JournalEntry
 
 
-class RecordAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
-    """Superusers' view of every record, tombstones included; a clinician's view of their
-    patients' live records, read only (careteam.scoping)."""
+class ReaderView:
+    """Mixed into a ModelAdmin: what a reader (a clinician, who may not change a row) sees of
+    a record. Stored fields give way to a reader's rendering of them (`labelled`: labels, the
+    patient's clock), and UTC bookkeeping is left out (`unread`); editors see the fields."""
 
-    list_select_related = ("user",)
-    search_fields = ("user__email", "notes")
-    readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at")
+    labelled = {"user": "patient_link"}
+    unread = set()
 
-    def get_queryset(self, request):
-        # What a patient deleted is gone for their clinician; superusers still see the tombstone.
-        manager = self.model.with_tombstones if request.user.is_superuser else self.model.objects
-        ordered = manager.select_related("user").order_by(*self.get_ordering(request))  # as Django's own
-        return self.scope(request, ordered)
-
-
-def patient_time(moment, patient):
-    """A time as the patient lived it, its zone named: in the server's UTC an evening episode
-    read as the next morning, beside its local date. The abbreviation tells apart the two
-    1:30s of the night the clocks go back."""
-    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z} ({patient.timezone})"
-
-
-class DatedRecordAdmin(RecordAdmin):
-    """Episodes and activities: when each started and was logged, on the patient's own clock."""
-
-    readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
-    ordering = ("-started_at",)
-    labelled = {"started_at": "started_locally", "created_at": "logged_locally"}  # a reader's, for a stored field's
-    unread = {"id", "updated_at", "deleted_at"}  # bookkeeping, in UTC: left out of a reader's page
-
-    @admin.display(description="Started (patient's time)", ordering="started_at")
-    def started_locally(self, record):
-        return patient_time(record.started_at, record.user)
-
-    @admin.display(description="Logged (patient's time)")
-    def logged_locally(self, record):
-        return patient_time(record.created_at, record.user)
+    @admin.display(description="Patient")
+    def patient_link(self, record):
+        # Django's link would open the account, which a clinician may not: a 403.
+        page = reverse("admin:careteam_patient_page", args=[record.user_id])
+        return format_html('<a href="{}">{}</a>', page, record.user)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -57,6 +37,42 @@ class DatedRecordAdmin(RecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         return fields if self.has_change_permission(request, obj) else (*fields, *self.labelled.values())
+
+
+class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
+    """Superusers' view of every record, tombstones included; a clinician's view of their
+    patients' live records, read only (careteam.scoping)."""
+
+    list_select_related = ("user",)
+    search_fields = ("user__email", "notes")
+    readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at")
+    labelled = {**ReaderView.labelled, "created_at": "logged_locally"}
+    unread = {"id", "updated_at", "deleted_at"}  # bookkeeping, in UTC
+
+    class Media:
+        css = {"all": ["tracking/admin.css"]}
+
+    def get_queryset(self, request):
+        # What a patient deleted is gone for their clinician; superusers still see the tombstone.
+        manager = self.model.with_tombstones if request.user.is_superuser else self.model.objects
+        ordered = manager.select_related("user").order_by(*self.get_ordering(request))  # as Django's own
+        return self.scope(request, ordered)
+
+    @admin.display(description="Logged (patient's time)")
+    def logged_locally(self, record):
+        return patient_time(record.created_at, record.user)
+
+
+class DatedRecordAdmin(RecordAdmin):
+    """Episodes and activities: when each started, on the patient's own clock."""
+
+    readonly_fields = RecordAdmin.readonly_fields + ("local_date",)
+    ordering = ("-started_at",)
+    labelled = {**RecordAdmin.labelled, "started_at": "started_locally"}
+
+    @admin.display(description="Started (patient's time)", ordering="started_at")
+    def started_locally(self, record):
+        return patient_time(record.started_at, record.user)
 
 
 # The labels of the values an episode holds in lists (the other fields carry their choices).
@@ -181,15 +197,23 @@ class ActivityAdmin(DatedRecordAdmin):
 class JournalEntryAdmin(RecordAdmin):
     list_display = ("user", "date", "overall")
     ordering = ("-date",)
+    labelled = {**RecordAdmin.labelled, "relief_measures": "relief_labels"}
+
+    @admin.display(description="Relief measures")
+    def relief_labels(self, entry):
+        return ", ".join(ReliefMeasure(measure).label for measure in entry.relief_measures) or "-"
 
 
 class EscalationEventInline(admin.TabularInline):
     """An escalation's history: written by tracking.escalations only."""
 
     model = EscalationEvent
-    fields = readonly_fields = ("at", "what", "from_state", "to_state", "why")
+    fields = readonly_fields = ("when", "what", "from_state", "to_state", "why")
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("escalation__user")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -197,16 +221,59 @@ class EscalationEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="When (patient's time)")
+    def when(self, event):
+        return patient_time(event.at, event.escalation.user)
+
 
 @admin.register(Escalation)
-class EscalationAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
+class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     """Alerts and their evidence, read only: tracking.escalations is their one writer."""
 
-    list_display = ("user", "level", "reason", "created_at", "state", "acknowledged_at", "closed_at")
+    list_display = ("user", "level", "reason", "opened_locally", "state_label")
     list_filter = ("level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
-    date_hierarchy = "created_at"
     ordering = ("-created_at",)
     inlines = [EscalationEventInline]
     readonly_fields = [field.name for field in Escalation._meta.fields if field.name != "id"]
+    labelled = {
+        **ReaderView.labelled,
+        "guidance": "guidance_titles",
+        "evidence": "evidence_words",
+        "created_at": "opened_locally",
+        "acknowledged_at": "acknowledged_locally",
+        "closed_at": "closed_locally",
+        "last_sent_at": "last_sent_locally",
+    }
+    unread = {"updated_at"}
+
+    @admin.display(description="Opened (patient's time)", ordering="created_at")
+    def opened_locally(self, escalation):
+        return patient_time(escalation.created_at, escalation.user)
+
+    @admin.display(description="Acknowledged (patient's time)")
+    def acknowledged_locally(self, escalation):
+        return patient_time(escalation.acknowledged_at, escalation.user)
+
+    @admin.display(description="Closed (patient's time)")
+    def closed_locally(self, escalation):
+        return patient_time(escalation.closed_at, escalation.user)
+
+    @admin.display(description="Last alert sent (patient's time)")
+    def last_sent_locally(self, escalation):
+        return patient_time(escalation.last_sent_at, escalation.user)
+
+    @admin.display(description="State")
+    def state_label(self, escalation):
+        return escalation.state.capitalize()
+
+    @admin.display(description="Evidence")
+    def evidence_words(self, escalation):
+        lines = evidence_described(escalation.reason, escalation.evidence, escalation.user)
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
+
+    @admin.display(description="Guidance linked")
+    def guidance_titles(self, escalation):
+        titles = dict(Article.objects.filter(slug__in=escalation.guidance).values_list("slug", "title"))
+        return ", ".join(titles.get(slug, slug) for slug in escalation.guidance) or "-"

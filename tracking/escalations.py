@@ -65,7 +65,7 @@ def _escalation_new(*, user, finding, today, now):
 
 
 def _opened_why(escalation):
-    return f"{EscalationReason(escalation.reason).label}: {escalation.evidence}"
+    return f"Its rule held on {escalation.last_held_on:%Y-%m-%d}."
 
 
 def escalation_open(*, user, finding, today, now):

@@ -1,0 +1,100 @@
+"""What a clinician reads: a patient's times on their own clock, an escalation's evidence in words."""
+
+import json
+from datetime import date
+
+from django.utils.dateparse import parse_datetime
+
+from heeljournal.enums import EscalationReason as Reason
+
+
+def patient_time(moment, patient):
+    """A time as the patient lived it, its zone named: in the server's UTC an evening episode
+    read as the next morning, beside its local date. The abbreviation tells apart the two
+    1:30s of the night the clocks go back."""
+    if moment is None:
+        return "-"
+    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z} ({patient.timezone})"
+
+
+def evidence_described(reason, evidence, patient):
+    """An escalation's evidence (tracking.trends) as sentences: the figures, then the rule they
+    met. Evidence of another shape (older, or partial) reads as its figures."""
+    try:
+        return EVIDENCE_WORDS[reason](evidence, patient)
+    except (KeyError, TypeError, ValueError):
+        return _figures(evidence)
+
+
+def _day(text):
+    day = date.fromisoformat(text)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _days(texts):
+    """Dates by month: "30 Oct 2026, 2, 3 Nov 2026"."""
+    by_month = {}
+    for day in map(date.fromisoformat, texts):
+        by_month.setdefault(f"{day:%b %Y}", []).append(str(day.day))
+    return ", ".join(f"{', '.join(numbers)} {month}" for month, numbers in by_month.items())
+
+
+def _persistent(e, patient):
+    return [
+        f"An episode on {e['logged_days']} of the last {e['window_days']} days: {_days(e['dates'])}.",
+        f"The rule: {e['min_logged_days']} days or more.",
+    ]
+
+
+def _rise(e, patient):
+    since = _day(e["recent_from"])
+    return [
+        f"Mean {e['figure']} {e['earlier_mean']:g} on {e['earlier_days']} logged days before {since}, "
+        f"{e['recent_mean']:g} on {e['recent_days']} logged days from {since}: up {e['rise']:g}.",
+        f"The rule: up {e['min_rise']:g} or more, with {e['min_logged_days_per_half']} logged days or more "
+        f"in each half of {e['window_days']} days.",
+    ]
+
+
+def _bilateral(e, patient):
+    return [
+        f"{e['both_sides']} of {e['episodes']} episodes in the last {e['window_days']} days were in both feet "
+        f"({e['share']:.0%}).",
+        f"The rule: {e['min_episodes']} episodes or more, {e['min_share']:.0%} or more of them in both feet.",
+    ]
+
+
+def _radiating(e, patient):
+    return [
+        f"{e['radiating_episodes']} episodes in the last {e['window_days']} days ran down from the lower back or leg.",
+        f"The rule: {e['min_episodes']} or more.",
+    ]
+
+
+def _red_flag(e, patient):
+    started = patient_time(parse_datetime(e["started_at"]), patient)
+    lines = [f"Logged with the episode that started {started}, severity {e['severity']}."]
+    if "min_severity" in e:
+        lines.append(f"The rule: a sudden onset at severity {e['min_severity']} or more.")
+    return lines
+
+
+EVIDENCE_WORDS = {
+    Reason.PERSISTENT: _persistent,
+    Reason.WORSENING: _rise,
+    Reason.INCREASING_PAIN: _rise,
+    Reason.BILATERAL_PATTERN: _bilateral,
+    Reason.RADIATING_PATTERN: _radiating,
+    Reason.BOWEL_BLADDER: _red_flag,
+    Reason.FOOT_WEAKNESS: _red_flag,
+    Reason.SUDDEN_SEVERE: _red_flag,
+}
+
+
+def _figures(evidence):
+    def value(figure):
+        if isinstance(figure, list):
+            return ", ".join(map(str, figure))
+        return figure if isinstance(figure, (str, int, float)) else json.dumps(figure)
+
+    return [f"{name.replace('_', ' ').capitalize()}: {value(figure)}." for name, figure in evidence.items()]

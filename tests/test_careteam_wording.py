@@ -1,0 +1,107 @@
+"""What a clinician reads of an escalation's evidence: the rules' own figures, in words. No database."""
+
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from careteam.wording import evidence_described, patient_time
+from tracking.trends import Day, Rules, red_flag_findings, trend_findings
+
+TODAY = date(2026, 11, 27)
+NEW_YORK = SimpleNamespace(timezone="America/New_York", zone=ZoneInfo("America/New_York"))
+
+
+def day(back, severity, **figures):
+    return Day(date=TODAY - timedelta(days=back), episodes=figures.pop("episodes", 1), severity=severity, **figures)
+
+
+# Each reason's days, as a log would give them.
+LOGS = {
+    "persistent": [day(back, 4) for back in range(11)],
+    "worsening": [day(back, 2 if back >= 7 else 6) for back in (0, 1, 2, 8, 9, 10)],
+    "increasing_pain": [day(back, 3, pain=1 if back >= 7 else 5) for back in (0, 1, 2, 8, 9, 10)],
+    "bilateral_pattern": [day(back, 3, episodes=2, both_sides=2) for back in range(3)],
+    "radiating_pattern": [day(back, 3, radiating=1) for back in range(3)],
+}
+
+
+def findings_of(reason):
+    return {finding.reason: finding for finding in trend_findings(LOGS[reason], today=TODAY, rules=Rules())}
+
+
+@pytest.mark.parametrize(
+    "reason, expected",
+    [
+        (
+            "persistent",
+            [
+                "An episode on 11 of the last 14 days: 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 Nov 2026.",
+                "The rule: 10 days or more.",
+            ],
+        ),
+        (
+            "worsening",
+            [
+                "Mean daily severity 2 on 3 logged days before 21 Nov 2026, 6 on 3 logged days from 21 Nov 2026: up 4.",
+                "The rule: up 2 or more, with 3 logged days or more in each half of 14 days.",
+            ],
+        ),
+        (
+            "increasing_pain",
+            [
+                "Mean daily pain 1 on 3 logged days before 21 Nov 2026, 5 on 3 logged days from 21 Nov 2026: up 4.",
+                "The rule: up 2 or more, with 3 logged days or more in each half of 14 days.",
+            ],
+        ),
+        (
+            "bilateral_pattern",
+            [
+                "6 of 6 episodes in the last 30 days were in both feet (100%).",
+                "The rule: 5 episodes or more, 50% or more of them in both feet.",
+            ],
+        ),
+        (
+            "radiating_pattern",
+            ["3 episodes in the last 30 days ran down from the lower back or leg.", "The rule: 3 or more."],
+        ),
+    ],
+)
+def test_a_trends_evidence_reads_as_its_figures_then_its_rule(reason, expected):
+    finding = findings_of(reason)[reason]
+    assert evidence_described(reason, finding.evidence, NEW_YORK) == expected
+
+
+def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
+    (finding,) = red_flag_findings(
+        sudden_onset=True, foot_weakness=False, bowel_bladder_change=False, severity=8, rules=Rules()
+    )
+    evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
+    assert evidence_described(finding.reason, evidence, NEW_YORK) == [
+        "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 8.",
+        "The rule: a sudden onset at severity 7 or more.",
+    ]
+
+
+def test_dates_read_by_month():
+    evidence = {"window_days": 14, "logged_days": 3, "min_logged_days": 10, "dates": ["2026-10-30", "2026-11-02"]}
+    assert evidence_described("persistent", evidence, NEW_YORK)[0] == (
+        "An episode on 3 of the last 14 days: 30 Oct 2026, 2 Nov 2026."
+    )
+
+
+def test_evidence_of_another_shape_still_reads_as_its_figures():
+    evidence = {"logged_days": 10, "window_days": 14, "dates": ["2026-11-20", "2026-11-21"]}
+    assert evidence_described("persistent", evidence, NEW_YORK) == [
+        "Logged days: 10.",
+        "Window days: 14.",
+        "Dates: 2026-11-20, 2026-11-21.",
+    ]
+
+
+def test_a_time_reads_on_the_patients_clock_and_none_as_a_dash():
+    moment = datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)  # 1:30 in New York, twice that night
+    assert patient_time(moment, NEW_YORK) == "2026-11-01 01:30 EDT (America/New_York)"
+    assert patient_time(moment + timedelta(hours=1), NEW_YORK) == "2026-11-01 01:30 EST (America/New_York)"
+    assert patient_time(None, NEW_YORK) == "-"
