@@ -4,15 +4,18 @@ Coordinates are SVG's: x to the right, y downwards, in points of a WIDTH x HEIGH
 A day without an episode breaks the lines, so nothing is drawn that the patient did not log.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from heeljournal.enums import LEVEL_RANKS
+
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 28, 30, 34  # margins: axis labels left and below (half a label right), markers above
 SCALE_MAX = 10  # severity and pain are 0 to 10
+PAIN_HALF = 5  # half the side of a pain square, wider than a severity dot
 
 COLOURS = {
     "severity": "#1f4e79",
@@ -79,8 +82,21 @@ def chart_layout(*, figures, markers):
         pain_runs=_runs(pain),
         gridlines=[(y_of(value), str(value)) for value in range(0, SCALE_MAX + 1, 2)],
         day_labels=[(x_of(day), f"{day:%d %b}") for day in _every(last, first, step)],
-        markers=[(x_of(marker.day), marker) for marker in markers if first <= marker.day <= last],
+        markers=[(x_of(marker.day), marker) for marker in _merged(markers) if first <= marker.day <= last],
     )
+
+
+def _merged(markers):
+    """One red flag and one escalation marker a day: several would be drawn over each other,
+    with only the top one's reason to read. An escalation marker takes its most pressing level."""
+    merged = {}
+    for marker in markers:
+        key = (marker.day, marker.kind == "red_flag")
+        if (known := merged.get(key)) is not None:
+            kind = max(known.kind, marker.kind, key=lambda kind: LEVEL_RANKS.get(kind, -1))
+            marker = replace(known, label=f"{known.label}; {marker.label}", kind=kind)
+        merged[key] = marker
+    return list(merged.values())
 
 
 def _every(last, first, step):
@@ -143,15 +159,16 @@ def chart_svg(layout, *, title):
     for run in layout.severity_runs:
         if len(run) > 1:
             add(f'<polyline points="{_coords(run)}" fill="none" stroke="{c["severity"]}" stroke-width="2"/>')
-    for p in layout.pain:
-        add(
-            f'<rect class="pain-point" data-date="{p.day.isoformat()}" x="{p.x - 3}" y="{p.y - 3}" '
-            f'width="6" height="6" fill="{c["pain"]}"><title>{p.day:%d %b}: pain {p.value}</title></rect>'
-        )
     for p in layout.severity:
         add(
             f'<circle class="severity-point" data-date="{p.day.isoformat()}" cx="{p.x}" cy="{p.y}" r="3.5" '
             f'fill="{c["severity"]}"><title>{p.day:%d %b}: severity {p.value}</title></circle>'
+        )
+    for p in layout.pain:  # an open square over the dot: a day's pain equal to its severity still shows
+        add(
+            f'<rect class="pain-point" data-date="{p.day.isoformat()}" x="{p.x - PAIN_HALF}" y="{p.y - PAIN_HALF}" '
+            f'width="{2 * PAIN_HALF}" height="{2 * PAIN_HALF}" fill="none" stroke="{c["pain"]}" stroke-width="1.5">'
+            f"<title>{p.day:%d %b}: pain {p.value}</title></rect>"
         )
     add(
         f'<line x1="{layout.left}" y1="{layout.bottom}" x2="{layout.right}" y2="{layout.bottom}" stroke="{c["axis"]}"/>'

@@ -17,7 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from careteam.chart import COLOURS, HEIGHT, WIDTH, chart_layout
+from careteam.chart import COLOURS, HEIGHT, PAIN_HALF, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from guidance.models import NOT_A_PROFESSIONAL
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
@@ -153,7 +153,7 @@ def report_pdf(*, user, days=90, today=None):
         Paragraph("Severity and pain by day", styles["Heading2"]),
         _chart_drawing(summary),
         Paragraph(
-            "Solid line and dots: highest severity of the day. Dashed line and squares: highest pain. "
+            "Solid line and dots: highest severity of the day. Dashed line and open squares: highest pain. "
             "Red triangles: red flags. Vertical lines: escalations. Days without an entry are gaps.",
             small,
         ),
@@ -276,10 +276,11 @@ def _chart_drawing(summary):
     for run in layout.severity_runs:
         if len(run) > 1:
             shapes.append(PolyLine(_flat(run, up), strokeColor=c["severity"], strokeWidth=1.8))
-    for p in layout.pain:
-        shapes.append(Rect(p.x - 2.5, up(p.y) - 2.5, 5, 5, fillColor=c["pain"], strokeColor=None))
     for p in layout.severity:
         shapes.append(Dot(p.x, up(p.y), 3, fillColor=c["severity"], strokeColor=None))
+    for p in layout.pain:  # over the dot, as on the patient page
+        side = 2 * PAIN_HALF
+        shapes.append(Rect(p.x - PAIN_HALF, up(p.y) - PAIN_HALF, side, side, fillColor=None, strokeColor=c["pain"]))
     shapes.append(Line(layout.left, up(layout.bottom), layout.right, up(layout.bottom), strokeColor=c["axis"]))
     scale = (A4[0] - 36 * mm) / WIDTH
     drawing = Drawing(WIDTH * scale, HEIGHT * scale)
