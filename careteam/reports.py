@@ -30,6 +30,8 @@ CSV_COLUMNS = [
     "id",
     "date",
     "started_at",
+    "started_local",  # started_at on the patient's clock, beside its local date; the zone in `timezone`
+    "timezone",
     "duration_minutes",
     "side",
     "locations",
@@ -85,15 +87,13 @@ def records_csv(*, user):
         rows.append(_row(shoe, "footwear", name=shoe.name, footwear_kind=shoe.kind, **_values(shoe, FOOTWEAR_FIELDS)))
     for episode in Episode.objects.filter(user=user).order_by("started_at"):
         footwear = names.get(episode.footwear_id)
-        rows.append(
-            _row(episode, "episode", date=episode.local_date, footwear=footwear, **_values(episode, EPISODE_FIELDS))
-        )
+        values = {**_values(episode, EPISODE_FIELDS), "footwear": footwear, **_local(episode, user)}
+        rows.append(_row(episode, "episode", date=episode.local_date, **values))
     for activity in Activity.objects.filter(user=user).order_by("started_at"):
         footwear = names.get(activity.footwear_id)
         values = _values(activity, ("started_at", "duration_minutes", "notes"))
-        rows.append(
-            _row(activity, "activity", date=activity.local_date, activity=activity.kind, footwear=footwear, **values)
-        )
+        values |= {"activity": activity.kind, "footwear": footwear, **_local(activity, user)}
+        rows.append(_row(activity, "activity", date=activity.local_date, **values))
     for entry in JournalEntry.objects.filter(user=user).order_by("date"):
         rows.append(_row(entry, "journal", **_values(entry, ("date", "overall", "relief_measures", "notes"))))
     for escalation in Escalation.objects.filter(user=user).order_by("created_at"):
@@ -113,6 +113,11 @@ EPISODE_FIELDS = tuple(
     for name in EpisodeSerializer.Meta.fields
     if name not in {"id", "created_at", "updated_at", "footwear", "escalation"}
 )
+
+
+def _local(record, user):
+    """An episode's or activity's start as the patient lived it: in UTC an evening is the next day."""
+    return {"started_local": f"{record.started_at.astimezone(user.zone):%Y-%m-%d %H:%M}", "timezone": user.timezone}
 
 
 def _values(record, names):

@@ -72,6 +72,8 @@ def test_the_csv_has_every_record_once_with_its_kind(api, owner):
     episode = next(row for row in table if row["kind"] == "episode" and row["footwear"])
     assert episode["footwear"] == '\'=HYPERLINK("http://evil")'
     assert episode["locations"] == "plantar" and episode["sudden_onset"] == "no"
+    activity = next(row for row in table if row["kind"] == "activity")  # 09:00 UTC, 10:00 in Paris
+    assert (activity["started_local"], activity["timezone"]) == ("2026-11-24 10:00", "Europe/Paris")
     journal = next(row for row in table if row["kind"] == "journal")
     assert journal["relief_measures"] == "rest; orthotics"
     escalation = table[-1]
