@@ -68,6 +68,7 @@ def main(load_users, red_flag_users):
     red_flag = [signed_in(f"red-flag-{number}@bench.invalid")[1] for number in range(red_flag_users)]
     _user, trend = signed_in("trend@bench.invalid")
     tokens = {"load": [secret for _, secret in load], "red_flag": red_flag, "trend": trend}
+    tokens["load_user_ids"] = [user.pk for user, _ in load]  # for the floors (bench/floor_create.py)
     print(json.dumps(tokens | {"debounce_seconds": settings.TREND_DEBOUNCE_SECONDS}))
 
 
