@@ -12,6 +12,19 @@ PASSWORD = "a-long-heel-journal-passphrase"
 IN_CI = os.environ.get("CI") == "true"
 
 
+def _tests_keep_their_tasks():
+    """Without a broker server the app queues in the checkout's var/broker, where `make run`'s
+    worker would later run what the tests queued (evaluations of their user ids, deliveries of
+    their alerts' ids) against the development database. Tests queue in memory instead."""
+    from heeljournal.celery import app
+
+    if app.conf.broker_url.startswith("filesystem"):
+        app.conf.broker_url = "memory://"
+
+
+_tests_keep_their_tasks()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
