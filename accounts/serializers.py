@@ -85,7 +85,8 @@ class MeSerializer(serializers.ModelSerializer):
         end = attrs.get("quiet_hours_end", getattr(self.instance, "quiet_hours_end", None))
         if (start is None) != (end is None):
             raise serializers.ValidationError({"quiet_hours_end": ["Set both ends of the quiet hours, or neither."]})
-        if start is not None and start == end:
+        asked = {"quiet_hours_start", "quiet_hours_end"} & attrs.keys()  # stored ones stay changeable
+        if asked and start is not None and start == end:
             raise serializers.ValidationError({"quiet_hours_end": ["The quiet hours must end at another time."]})
         return attrs
 

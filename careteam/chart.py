@@ -94,7 +94,8 @@ def _merged(markers):
         key = (marker.day, marker.kind == "red_flag")
         if (known := merged.get(key)) is not None:
             kind = max(known.kind, marker.kind, key=lambda kind: LEVEL_RANKS.get(kind, -1))
-            marker = replace(known, label=f"{known.label}; {marker.label}", kind=kind)
+            labels = dict.fromkeys([*known.label.split("; "), marker.label])  # each once, in order
+            marker = replace(known, label="; ".join(labels), kind=kind)
         merged[key] = marker
     return list(merged.values())
 

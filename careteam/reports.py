@@ -116,8 +116,10 @@ EPISODE_FIELDS = tuple(
 
 
 def _local(record, user):
-    """An episode's or activity's start as the patient lived it: in UTC an evening is the next day."""
-    return {"started_local": f"{record.started_at.astimezone(user.zone):%Y-%m-%d %H:%M}", "timezone": user.timezone}
+    """An episode's or activity's start as the patient lived it (in UTC an evening is the next
+    day), with its offset: the two 1:30s of the night the clocks go back differ."""
+    local = record.started_at.astimezone(user.zone).isoformat(timespec="minutes")
+    return {"started_local": local, "timezone": user.timezone}
 
 
 def _values(record, names):

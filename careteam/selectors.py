@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q
 
 from accounts.models import User
 from careteam.models import AccessLog, CareInvite, CareLink
-from careteam.wording import evidence_described, patient_time
+from careteam.wording import evidence_described, labels_of, patient_time
 from heeljournal.enums import LEVEL_RANKS, ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
 from tracking import selectors as tracking_selectors
 from tracking.models import Episode, Escalation, EscalationEvent, JournalEntry
@@ -117,7 +117,9 @@ def patient_summary(*, patient, days, today=None):
         )
     )
     for escalation in escalations:
-        escalation.evidence_lines = evidence_described(escalation.reason, escalation.evidence, patient)
+        escalation.evidence_lines = evidence_described(
+            escalation.reason, escalation.evidence, patient, until=escalation.last_held_on
+        )
         escalation.local_day = patient.local_date(escalation.created_at)
         escalation.closed_day = escalation.closed_at and patient.local_date(escalation.closed_at)
         for event in escalation.events.all():
@@ -126,7 +128,7 @@ def patient_summary(*, patient, days, today=None):
         episode.red_flag_labels = [RED_FLAG_LABELS[flag] for flag in episode.red_flags]
     journal = list(JournalEntry.objects.filter(user=patient, date__range=(first, last)).order_by("-date"))
     for entry in journal:
-        entry.relief_labels = [ReliefMeasure(measure).label for measure in entry.relief_measures]
+        entry.relief_labels = labels_of(entry.relief_measures, ReliefMeasure)
     markers = [Marker(e.local_date, ", ".join(e.red_flag_labels), "red_flag") for e in red_flag_episodes]
     markers += [
         Marker(e.local_day, e.get_reason_display(), e.level) for e in escalations if first <= e.local_day <= last

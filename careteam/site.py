@@ -14,7 +14,8 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if isinstance(self.model_admin, ClinicianScopedAdmin):
-            what = f"{capfirst(self.model_admin.opts.verbose_name_plural)} search: {self.term}"
+            # Not the words searched: they could name another patient, in this one's log.
+            what = f"{capfirst(self.model_admin.opts.verbose_name_plural)} search"
             self.model_admin.record_access(self.request, context["object_list"], what)
         return context
 

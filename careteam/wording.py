@@ -17,11 +17,20 @@ def patient_time(moment, patient):
     return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z} ({patient.timezone})"
 
 
-def evidence_described(reason, evidence, patient):
+def labels_of(values, choices):
+    """Stored codes as their labels (`choices`: an enum of heeljournal.enums); a code since
+    removed reads as itself."""
+    labels = dict(choices.choices)
+    return [labels.get(value, value) for value in values]
+
+
+def evidence_described(reason, evidence, patient, until):
     """An escalation's evidence (tracking.trends) as sentences: the figures, then the rule they
-    met. Evidence of another shape (older, or partial) reads as its figures."""
+    met. `until` is the last day the rule held, where its windows end: an escalation read
+    months later did not hold "in the last 30 days". Evidence of another shape (older, or
+    partial) reads as its figures."""
     try:
-        return EVIDENCE_WORDS[reason](evidence, patient)
+        return EVIDENCE_WORDS[reason](evidence, patient, _day(until.isoformat()))
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)
 
@@ -39,39 +48,40 @@ def _days(texts):
     return ", ".join(f"{', '.join(numbers)} {month}" for month, numbers in by_month.items())
 
 
-def _persistent(e, patient):
+def _persistent(e, patient, until):
     return [
-        f"An episode on {e['logged_days']} of the last {e['window_days']} days: {_days(e['dates'])}.",
+        f"An episode on {e['logged_days']} of the {e['window_days']} days to {until}: {_days(e['dates'])}.",
         f"The rule: {e['min_logged_days']} days or more.",
     ]
 
 
-def _rise(e, patient):
+def _rise(e, patient, until):
     since = _day(e["recent_from"])
     return [
         f"Mean {e['figure']} {e['earlier_mean']:g} on {e['earlier_days']} logged days before {since}, "
         f"{e['recent_mean']:g} on {e['recent_days']} logged days from {since}: up {e['rise']:g}.",
         f"The rule: up {e['min_rise']:g} or more, with {e['min_logged_days_per_half']} logged days or more "
-        f"in each half of {e['window_days']} days.",
+        f"in each half of the {e['window_days']} days to {until}.",
     ]
 
 
-def _bilateral(e, patient):
+def _bilateral(e, patient, until):
     return [
-        f"{e['both_sides']} of {e['episodes']} episodes in the last {e['window_days']} days were in both feet "
-        f"({e['share']:.0%}).",
+        f"{e['both_sides']} of {e['episodes']} episodes in the {e['window_days']} days to {until} were in both "
+        f"feet ({e['share']:.0%}).",
         f"The rule: {e['min_episodes']} episodes or more, {e['min_share']:.0%} or more of them in both feet.",
     ]
 
 
-def _radiating(e, patient):
+def _radiating(e, patient, until):
     return [
-        f"{e['radiating_episodes']} episodes in the last {e['window_days']} days ran down from the lower back or leg.",
+        f"{e['radiating_episodes']} episodes in the {e['window_days']} days to {until} ran down from the lower "
+        "back or leg.",
         f"The rule: {e['min_episodes']} or more.",
     ]
 
 
-def _red_flag(e, patient):
+def _red_flag(e, patient, until):
     started = patient_time(parse_datetime(e["started_at"]), patient)
     lines = [f"Logged with the episode that started {started}, severity {e['severity']}."]
     if "min_severity" in e:

@@ -154,7 +154,7 @@ RETRY_AFTER = {
     "Retry-After": {"required": True, "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
 }
 # Polled by load balancers and monitors, so never throttled.
-UNTHROTTLED_PATHS = {"/api/v1/health/"}
+UNTHROTTLED_PATHS = {"/api/v1/health/", "/api/v1/auth/logout/", "/api/v1/auth/logout-all/"}
 
 
 def _error(description, component="Error", headers=None):

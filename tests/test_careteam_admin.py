@@ -211,11 +211,11 @@ def test_autocomplete_raw_id_popups_and_accounts_are_closed(clinic, owner, other
 
 def test_an_autocomplete_answer_is_a_logged_look(clinic, owner, other, mine, theirs):
     # No clinician's page has the widget, but its URL answers any staff user.
-    shoes = {"app_label": "tracking", "model_name": "episode", "field_name": "footwear", "term": ""}
+    shoes = {"app_label": "tracking", "model_name": "episode", "field_name": "footwear", "term": "boots"}
     answer = clinic.get("/admin/autocomplete/", shoes).json()
     assert [shoe["id"] for shoe in answer["results"]] == [mine["footwear"]]
     entry = AccessLog.objects.get()
-    assert (entry.patient, entry.what) == (owner, "Footwear search: ")
+    assert (entry.patient, entry.what) == (owner, "Footwear search")  # not the words: another's name, say
 
 
 @pytest.mark.parametrize("page", ["page/", "report.pdf", "export.csv", "change/", "history/"])
@@ -353,7 +353,7 @@ def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_cloc
     shown = re.sub(r"\s+", " ", page.split("<h2>Open escalations</h2>")[1].split("</section>")[0])
     assert shown.index("Get emergency care now") < shown.index("Worth reading about")
     assert "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 7." in shown
-    assert "6 of 6 episodes in the last 30 days were in both feet (100%)." in shown
+    assert "6 of 6 episodes in the 30 days to 27 Nov 2026 were in both feet (100%)." in shown
     assert "2026-11-27 22:50 EST (America/New_York)" in shown  # when each opened, on the patient's clock
     assert "{" not in shown and "+00:00" not in shown and "Episode:" not in shown  # no raw evidence
     pdf = pdf_text(report_pdf(user=patient))

@@ -31,6 +31,7 @@ def test_escalations_of_one_day_are_one_line_with_every_reason_in_its_most_press
         Marker(day, "Persistent numbness", "see_clinician"),
         Marker(day, "Bowel or bladder change", "emergency"),
         Marker(day, "Bowel or bladder change", "red_flag"),
+        Marker(day, "Bowel or bladder change", "red_flag"),  # a second episode that day
     ]
     layout = chart_layout(figures=figures(5, 6, 7), markers=markers)
     assert [(marker.kind, marker.label) for _x, marker in layout.markers] == [

@@ -73,7 +73,7 @@ def test_the_csv_has_every_record_once_with_its_kind(api, owner):
     assert episode["footwear"] == '\'=HYPERLINK("http://evil")'
     assert episode["locations"] == "plantar" and episode["sudden_onset"] == "no"
     activity = next(row for row in table if row["kind"] == "activity")  # 09:00 UTC, 10:00 in Paris
-    assert (activity["started_local"], activity["timezone"]) == ("2026-11-24 10:00", "Europe/Paris")
+    assert (activity["started_local"], activity["timezone"]) == ("2026-11-24T10:00+01:00", "Europe/Paris")
     journal = next(row for row in table if row["kind"] == "journal")
     assert journal["relief_measures"] == "rest; orthotics"
     escalation = table[-1]

@@ -37,7 +37,7 @@ def findings_of(reason):
         (
             "persistent",
             [
-                "An episode on 11 of the last 14 days: 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 Nov 2026.",
+                "An episode on 11 of the 14 days to 27 Nov 2026: 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 Nov 2026.",
                 "The rule: 10 days or more.",
             ],
         ),
@@ -45,32 +45,32 @@ def findings_of(reason):
             "worsening",
             [
                 "Mean daily severity 2 on 3 logged days before 21 Nov 2026, 6 on 3 logged days from 21 Nov 2026: up 4.",
-                "The rule: up 2 or more, with 3 logged days or more in each half of 14 days.",
+                "The rule: up 2 or more, with 3 logged days or more in each half of the 14 days to 27 Nov 2026.",
             ],
         ),
         (
             "increasing_pain",
             [
                 "Mean daily pain 1 on 3 logged days before 21 Nov 2026, 5 on 3 logged days from 21 Nov 2026: up 4.",
-                "The rule: up 2 or more, with 3 logged days or more in each half of 14 days.",
+                "The rule: up 2 or more, with 3 logged days or more in each half of the 14 days to 27 Nov 2026.",
             ],
         ),
         (
             "bilateral_pattern",
             [
-                "6 of 6 episodes in the last 30 days were in both feet (100%).",
+                "6 of 6 episodes in the 30 days to 27 Nov 2026 were in both feet (100%).",
                 "The rule: 5 episodes or more, 50% or more of them in both feet.",
             ],
         ),
         (
             "radiating_pattern",
-            ["3 episodes in the last 30 days ran down from the lower back or leg.", "The rule: 3 or more."],
+            ["3 episodes in the 30 days to 27 Nov 2026 ran down from the lower back or leg.", "The rule: 3 or more."],
         ),
     ],
 )
 def test_a_trends_evidence_reads_as_its_figures_then_its_rule(reason, expected):
     finding = findings_of(reason)[reason]
-    assert evidence_described(reason, finding.evidence, NEW_YORK) == expected
+    assert evidence_described(reason, finding.evidence, NEW_YORK, TODAY) == expected
 
 
 def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
@@ -78,7 +78,7 @@ def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
         sudden_onset=True, foot_weakness=False, bowel_bladder_change=False, severity=8, rules=Rules()
     )
     evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
-    assert evidence_described(finding.reason, evidence, NEW_YORK) == [
+    assert evidence_described(finding.reason, evidence, NEW_YORK, TODAY) == [
         "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 8.",
         "The rule: a sudden onset at severity 7 or more.",
     ]
@@ -86,14 +86,14 @@ def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
 
 def test_dates_read_by_month():
     evidence = {"window_days": 14, "logged_days": 3, "min_logged_days": 10, "dates": ["2026-10-30", "2026-11-02"]}
-    assert evidence_described("persistent", evidence, NEW_YORK)[0] == (
-        "An episode on 3 of the last 14 days: 30 Oct 2026, 2 Nov 2026."
+    assert evidence_described("persistent", evidence, NEW_YORK, TODAY)[0] == (
+        "An episode on 3 of the 14 days to 27 Nov 2026: 30 Oct 2026, 2 Nov 2026."
     )
 
 
 def test_evidence_of_another_shape_still_reads_as_its_figures():
     evidence = {"logged_days": 10, "window_days": 14, "dates": ["2026-11-20", "2026-11-21"]}
-    assert evidence_described("persistent", evidence, NEW_YORK) == [
+    assert evidence_described("persistent", evidence, NEW_YORK, TODAY) == [
         "Logged days: 10.",
         "Window days: 14.",
         "Dates: 2026-11-20, 2026-11-21.",

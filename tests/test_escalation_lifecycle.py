@@ -209,3 +209,6 @@ def test_a_red_flag_logged_weeks_late_stays_open_until_acknowledged_or_quiet(api
     assert [(e["reason"], e["acknowledged_at"], e["closed_at"] is not None) for e in listed] == [
         ("bowel_bladder", None, True)  # the app can tell it has ended
     ]
+    since = (NOW + timedelta(days=13)).isoformat()
+    synced = api.get("/api/v1/episodes/", {"updated_since": since}).json()["results"]
+    assert [episode["escalation"]["closed_at"] is not None for episode in synced] == [True]  # and so can its episode

@@ -1,3 +1,5 @@
+from datetime import time
+
 import pytest
 
 from accounts.models import User
@@ -51,6 +53,12 @@ def test_bad_preferences_are_a_400(api, body, field):
     response = api.patch("/api/v1/me/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_quiet_hours_stored_before_the_rule_do_not_block_other_settings(api, owner):
+    owner.quiet_hours_start = owner.quiet_hours_end = time(22, 0)
+    owner.save()
+    assert api.patch("/api/v1/me/", {"email_alerts": False}, format="json").status_code == 200
 
 
 def test_email_and_id_cannot_be_changed(api, owner):

@@ -69,6 +69,18 @@ def test_a_red_flag_added_by_a_patch_is_escalated(api, fcm, phone):
     assert len(mail.outbox) == 1
 
 
+def test_editing_an_acknowledged_red_flags_episode_does_not_alert_again(api, fcm, phone):
+    episode = log(api, bowel_bladder_change=True, started_at="2026-10-01T08:00:00+00:00").json()
+    api.post(f"/api/v1/escalations/{episode['escalation']['id']}/acknowledge/")
+    url = f"/api/v1/episodes/{episode['id']}/"
+    for edit in ({"notes": "a typo mended"}, {"severity": 6}, {"bowel_bladder_change": True}):
+        assert api.patch(url, edit, format="json").status_code == 200
+    assert len(mail.outbox) == 1  # the first alert only
+    assert Escalation.objects.count() == 1  # no second emergency
+    assert api.patch(url, {"foot_weakness": True}, format="json").json()["escalation"]["reason"] == "foot_weakness"
+    assert len(mail.outbox) == 2  # a flag the edit adds is told at once
+
+
 def test_a_retried_red_flag_post_alerts_once(api, fcm, phone):
     body = episode_body(foot_weakness=True, id="6f1c9a57-3e4b-4f34-9d3c-1c2a9a1d0e11")
     first = api.post("/api/v1/episodes/", body, format="json")

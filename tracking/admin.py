@@ -8,10 +8,20 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
 from careteam.scoping import ClinicianScopedAdmin
-from careteam.wording import evidence_described, patient_time
+from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
 from heeljournal.enums import HeelLocation, ReliefMeasure, Sensation
 from tracking.models import Activity, Episode, EpisodeRevision, Escalation, EscalationEvent, Footwear, JournalEntry
+
+
+def on_patients_clock(field, description):
+    """A ModelAdmin display of a stored time as the patient lived it (careteam.wording.patient_time)."""
+
+    @admin.display(description=f"{description} (patient's time)", ordering=field)
+    def display(self, record):
+        return patient_time(getattr(record, field), record.user)
+
+    return display
 
 
 class ReaderView:
@@ -55,12 +65,12 @@ class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     def get_queryset(self, request):
         # What a patient deleted is gone for their clinician; superusers still see the tombstone.
         manager = self.model.with_tombstones if request.user.is_superuser else self.model.objects
-        ordered = manager.select_related("user").order_by(*self.get_ordering(request))  # as Django's own
-        return self.scope(request, ordered)
+        records = manager.select_related("user")
+        if ordering := self.get_ordering(request):  # as Django's own get_queryset orders
+            records = records.order_by(*ordering)
+        return self.scope(request, records)
 
-    @admin.display(description="Logged (patient's time)")
-    def logged_locally(self, record):
-        return patient_time(record.created_at, record.user)
+    logged_locally = on_patients_clock("created_at", "Logged")
 
 
 class DatedRecordAdmin(RecordAdmin):
@@ -70,13 +80,11 @@ class DatedRecordAdmin(RecordAdmin):
     ordering = ("-started_at",)
     labelled = {**RecordAdmin.labelled, "started_at": "started_locally"}
 
-    @admin.display(description="Started (patient's time)", ordering="started_at")
-    def started_locally(self, record):
-        return patient_time(record.started_at, record.user)
+    started_locally = on_patients_clock("started_at", "Started")
 
 
 # The labels of the values an episode holds in lists (the other fields carry their choices).
-LIST_LABELS = {"locations": dict(HeelLocation.choices), "sensations": dict(Sensation.choices)}
+LIST_LABELS = {"locations": HeelLocation, "sensations": Sensation}
 
 
 # An edit names fields as they were then; one since renamed or removed still reads, raw, last.
@@ -90,7 +98,7 @@ def episode_value(name, value, patient):
     if value is None or value == "" or value == []:
         return "-"
     if name in LIST_LABELS:
-        return ", ".join(LIST_LABELS[name].get(item, item) for item in value)
+        return ", ".join(labels_of(value, LIST_LABELS[name]))
     if name == "footwear":  # an id in the edit: the shoe's name, deleted or not
         return Footwear.with_tombstones.filter(pk=value).values_list("name", flat=True).first() or str(value)
     if field is not None and field.choices:
@@ -201,7 +209,7 @@ class JournalEntryAdmin(RecordAdmin):
 
     @admin.display(description="Relief measures")
     def relief_labels(self, entry):
-        return ", ".join(ReliefMeasure(measure).label for measure in entry.relief_measures) or "-"
+        return ", ".join(labels_of(entry.relief_measures, ReliefMeasure)) or "-"
 
 
 class EscalationEventInline(admin.TabularInline):
@@ -248,21 +256,10 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     }
     unread = {"updated_at"}
 
-    @admin.display(description="Opened (patient's time)", ordering="created_at")
-    def opened_locally(self, escalation):
-        return patient_time(escalation.created_at, escalation.user)
-
-    @admin.display(description="Acknowledged (patient's time)")
-    def acknowledged_locally(self, escalation):
-        return patient_time(escalation.acknowledged_at, escalation.user)
-
-    @admin.display(description="Closed (patient's time)")
-    def closed_locally(self, escalation):
-        return patient_time(escalation.closed_at, escalation.user)
-
-    @admin.display(description="Last alert sent (patient's time)")
-    def last_sent_locally(self, escalation):
-        return patient_time(escalation.last_sent_at, escalation.user)
+    opened_locally = on_patients_clock("created_at", "Opened")
+    acknowledged_locally = on_patients_clock("acknowledged_at", "Acknowledged")
+    closed_locally = on_patients_clock("closed_at", "Closed")
+    last_sent_locally = on_patients_clock("last_sent_at", "Last alert sent")
 
     @admin.display(description="State")
     def state_label(self, escalation):
@@ -270,7 +267,7 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="Evidence")
     def evidence_words(self, escalation):
-        lines = evidence_described(escalation.reason, escalation.evidence, escalation.user)
+        lines = evidence_described(escalation.reason, escalation.evidence, escalation.user, escalation.last_held_on)
         return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     @admin.display(description="Guidance linked")

@@ -129,7 +129,13 @@ def escalation_close(*, escalation, why, now, what="closed"):
         escalation.closed_at = now
         _record(escalation, what, "open", why, now)
         notifications.notifications_cancel(escalation=escalation, why=why)
+        _episodes_resync(escalation, now)
     return bool(closed)
+
+
+def _episodes_resync(escalation, now):
+    """Episodes show their escalation: a phone syncing episodes must learn that it changed."""
+    Episode.with_tombstones.filter(escalation=escalation).update(updated_at=now)
 
 
 def escalation_acknowledge(*, escalation, now):
@@ -143,8 +149,7 @@ def escalation_acknowledge(*, escalation, now):
             escalation.refresh_from_db()
             _record(escalation, "acknowledged", from_state, "The user acknowledged it.", now)
             notifications.notifications_cancel(escalation=escalation, why="acknowledged before it was sent")
-            # Episodes show their escalation: a phone syncing episodes must learn of the change.
-            Episode.with_tombstones.filter(escalation=escalation).update(updated_at=now)
+            _episodes_resync(escalation, now)
     return escalation
 
 
@@ -223,18 +228,24 @@ def trends_apply(*, user, days, today, now, escalations, rules):
     return applied
 
 
-def red_flags_raise(*, episode, now):
-    """Escalate an episode's red flags at once, in the caller's transaction.
+# What an episode's red flags are decided on (tracking.trends.red_flag_findings).
+RED_FLAG_INPUTS = ("sudden_onset", "foot_weakness", "bowel_bladder_change", "severity")
+
+
+def red_flag_reasons(figures):
+    """The red-flag reasons that `figures` (RED_FLAG_INPUTS) raise."""
+    return {finding.reason for finding in red_flag_findings(**figures, rules=Rules.from_settings())}
+
+
+def red_flags_raise(*, episode, now, held_before=frozenset()):
+    """Escalate an episode's red flags at once, in the caller's transaction; an edit passes
+    the reasons its episode raised before, which it does not raise again.
 
     Returns the most pressing escalation it opened or joined, or None.
     """
-    findings = red_flag_findings(
-        sudden_onset=episode.sudden_onset,
-        foot_weakness=episode.foot_weakness,
-        bowel_bladder_change=episode.bowel_bladder_change,
-        severity=episode.severity,
-        rules=Rules.from_settings(),
-    )
+    figures = {name: getattr(episode, name) for name in RED_FLAG_INPUTS}
+    findings = red_flag_findings(**figures, rules=Rules.from_settings())
+    findings = [finding for finding in findings if finding.reason not in held_before]
     user, raised = episode.user, []
     # A red flag holds from the day it is told, whenever it began: one logged weeks late would
     # otherwise be closed by the next evaluation, a few seconds after its alert.

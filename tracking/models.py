@@ -215,7 +215,7 @@ class Escalation(models.Model):
     evidence = models.JSONField(default=dict)  # the days, figures and thresholds behind the decision
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    last_held_on = models.DateField()  # the user's last local date on which the rule held
+    last_held_on = models.DateField()  # the user's last local date on which the rule held (a red flag: was told)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     sends = models.PositiveSmallIntegerField(default=0)  # alerts sent so far: the first, then re-sends

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tracking.escalations import red_flags_raise
+from tracking.escalations import RED_FLAG_INPUTS, red_flag_reasons, red_flags_raise
 from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
-from tracking.models import Activity, Episode, EpisodeRevision, Footwear, JournalEntry
+from tracking.models import DAY_FIGURE_COLUMNS, Activity, Episode, EpisodeRevision, Footwear, JournalEntry
 
 
 class RecordConflict(Exception):
@@ -113,13 +113,21 @@ def _episode_insert_sql():
 
 
 def episode_update(*, episode, data):
-    """Edit an episode, keeping what changed for the clinician's reading of the log."""
+    """Edit an episode, keeping what changed for the clinician's reading of the log. A red flag
+    the edit adds is escalated at once; one the episode had already raised is not again."""
     with transaction.atomic():
         changes = record_update(record=episode, data=data)
         if changes:
             EpisodeRevision.objects.create(episode=episode, changes=changes)
-            red_flags_raise(episode=episode, now=timezone.now())
+        if changes.keys() & set(RED_FLAG_INPUTS):
+            before = {name: changes.get(name, [getattr(episode, name)])[0] for name in RED_FLAG_INPUTS}
+            red_flags_raise(episode=episode, now=timezone.now(), held_before=red_flag_reasons(before))
+        if changes.keys() & TREND_INPUTS:
             trend_check_schedule(user=episode.user)
+
+
+# What the trend rules read of an episode: its day's figures, and its day.
+TREND_INPUTS = {*DAY_FIGURE_COLUMNS, "started_at"}
 
 
 def episode_delete(*, episode):
