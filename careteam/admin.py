@@ -70,6 +70,9 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
             raise Http404("Nothing here.")
         return redirect("admin:careteam_patient_page", patient.pk)
 
+    def history_view(self, request, object_id, extra_context=None):
+        return self.change_view(request, object_id)  # the patient page: their account has no history here
+
     def visible_patient(self, request, patient_id):
         """The patient, if this viewer may read them; a 404 otherwise, whether or not they exist."""
         if not self.has_view_permission(request):

@@ -496,6 +496,26 @@ def test_every_record_page_reads_in_words_and_leads_to_the_patient_page(clinic, 
     assert 'class="field-state_label">Open<' in listed
 
 
+def test_alerts_read_most_pressing_first_with_their_history_in_words(clinic, owner, linked):
+    api = client_for(owner)
+    api.post("/api/v1/episodes/", episode_body(sudden_onset=True, severity=8), format="json")
+    flagged = api.post("/api/v1/episodes/", episode_body(bowel_bladder_change=True), format="json").json()
+    acknowledged = api.post("/api/v1/episodes/", episode_body(foot_weakness=True), format="json").json()
+    api.post(f"/api/v1/escalations/{acknowledged['escalation']['id']}/acknowledge/")
+    levels = [e.level for e in clinic.get(url("escalation")).context_data["cl"].result_list]
+    assert levels == ["emergency", "urgent", "urgent"]  # open ones by level, then the acknowledged
+    by_level = clinic.get(url("escalation"), {"o": "1"}).context_data["cl"].result_list  # the Level header
+    assert [e.level for e in by_level] == ["urgent", "urgent", "emergency"]  # by rank, not by letters
+    history = clinic.get(url("escalation", flagged["escalation"]["id"], "history")).content.decode()
+    assert "Opened: - → open. Its rule held on" in history and "change history" not in history
+    page = clinic.get(url("escalation", acknowledged["escalation"]["id"], "change")).content.decode()
+    assert not re.search(r"at \d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)  # no UTC time as a row's caption
+    episode = clinic.get(url("episode", flagged["id"], "change")).content.decode()
+    assert "Yes: a red flag" in episode
+    assert f"/admin/tracking/escalation/{flagged['escalation']['id']}/change/" in episode  # the alert it raised
+    assert clinic.get(f"/admin/careteam/patient/{owner.pk}/history/").url.endswith(f"/patient/{owner.pk}/page/")
+
+
 def test_the_admin_names_heeljournal_and_links_to_no_missing_site(clinic):
     page = clinic.get("/admin/").content.decode()
     assert "<title>Site administration | HeelJournal</title>" in page

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from careteam.scoping import ClinicianScopedAdmin
 from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
-from heeljournal.enums import HeelLocation, ReliefMeasure, Sensation
+from heeljournal.enums import LEVEL_RANKS, HeelLocation, ReliefMeasure, Sensation
 from tracking.models import Activity, Episode, EpisodeRevision, Escalation, EscalationEvent, Footwear, JournalEntry
 
 
@@ -24,6 +24,16 @@ def on_patients_clock(field, description):
     return display
 
 
+def red_flag_told(flag):
+    """A ModelAdmin display of an episode's red flag in words."""
+
+    @admin.display(description=Episode.field_label(flag))
+    def display(self, episode):
+        return "Yes: a red flag" if getattr(episode, flag) else "No"
+
+    return display
+
+
 class ReaderView:
     """Mixed into a ModelAdmin: what a reader (a clinician, who may not change a row) sees of
     a record. Stored fields give way to a reader's rendering of them (`labelled`: labels, the
@@ -31,12 +41,24 @@ class ReaderView:
 
     labelled = {"user": "patient_link"}
     unread = set()
+    object_history_template = "tracking/admin/record_history.html"  # history_rows, then the admin's log
+    history_title = history_empty = None
 
     @admin.display(description="Patient")
     def patient_link(self, record):
         # Django's link would open the account, which a clinician may not: a 403.
         page = reverse("admin:careteam_patient_page", args=[record.user_id])
         return format_html('<a href="{}">{}</a>', page, record.user)
+
+    def history_rows(self, request, record):
+        """The record's history in the app, as {when, what} rows, or None: its History page
+        then shows the admin's own log alone."""
+        return None
+
+    def history_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        rows = None if record is None else self.history_rows(request, record)
+        return super().history_view(request, object_id, {**(extra_context or {}), "history_rows": rows})
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -150,11 +172,19 @@ class EpisodeRevisionInline(admin.TabularInline):
 @admin.register(Episode)
 class EpisodeAdmin(DatedRecordAdmin):
     list_display = ("user", "started_locally", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
-    list_filter = ("side", "sudden_onset", "foot_weakness", "bowel_bladder_change")
+    list_filter = ("side", "radiates_from_back", "sudden_onset", "foot_weakness", "bowel_bladder_change")
     date_hierarchy = "local_date"  # the patient's days, as the rules and the patient page count them
-    labelled = {**DatedRecordAdmin.labelled, "locations": "location_labels", "sensations": "sensation_labels"}
+    readonly_fields = (*DatedRecordAdmin.readonly_fields, "escalation_link")
+    labelled = {
+        **DatedRecordAdmin.labelled,
+        "locations": "location_labels",
+        "sensations": "sensation_labels",
+        # A red flag logged is no green tick to a reader: it says so.
+        **{flag: f"{flag}_told" for flag in ("sudden_onset", "foot_weakness", "bowel_bladder_change")},
+    }
     inlines = [EpisodeRevisionInline]
-    object_history_template = "tracking/admin/episode_history.html"  # the patient's edits, then the admin's
+    history_title = "Edits made in the app"
+    history_empty = "The patient has not edited this episode since logging it."
 
     def get_queryset(self, request):
         # A count per row, not a GROUP BY over the page (and dropped from the page's count query).
@@ -174,15 +204,24 @@ class EpisodeAdmin(DatedRecordAdmin):
     def red_flag_list(self, episode):
         return ", ".join(Episode.field_label(flag) for flag in episode.red_flags) or "-"
 
-    def history_view(self, request, object_id, extra_context=None):
-        episode = self.get_object(request, unquote(object_id))
-        edits = None  # as on the episode's page: only for those who may read edits
-        if episode is not None and request.user.has_perm("tracking.view_episoderevision"):
-            edits = [
-                {"when": patient_time(edit.at, episode.user), "what_changed": revision_described(edit, episode.user)}
-                for edit in episode.revisions.all()
-            ]
-        return super().history_view(request, object_id, {**(extra_context or {}), "edits": edits})
+    def history_rows(self, request, episode):
+        if not request.user.has_perm("tracking.view_episoderevision"):  # as on the episode's page
+            return None
+        return [
+            {"when": patient_time(edit.at, episode.user), "what": revision_described(edit, episode.user)}
+            for edit in episode.revisions.all()
+        ]
+
+    sudden_onset_told = red_flag_told("sudden_onset")
+    foot_weakness_told = red_flag_told("foot_weakness")
+    bowel_bladder_change_told = red_flag_told("bowel_bladder_change")
+
+    @admin.display(description="Escalation it raised")
+    def escalation_link(self, episode):
+        if episode.escalation_id is None:
+            return "-"
+        page = reverse("admin:tracking_escalation_change", args=[episode.escalation_id])
+        return format_html('<a href="{}">{}</a>', page, episode.escalation)
 
     @admin.display(description="Edits", ordering="edit_count")
     def edit_count(self, episode):
@@ -212,6 +251,31 @@ class JournalEntryAdmin(RecordAdmin):
         return ", ".join(labels_of(entry.relief_measures, ReliefMeasure)) or "-"
 
 
+# An escalation's level as its rank, to sort by (the stored codes sort by their letters).
+LEVEL_RANK = Case(*(When(level=level, then=Value(rank)) for level, rank in LEVEL_RANKS.items()))
+STILL_OPEN = ExpressionWrapper(Q(closed_at__isnull=True), output_field=BooleanField())
+
+
+def event_described(event):
+    """ "Acknowledged: open → acknowledged. The user acknowledged it." """
+    return f"{event.what.capitalize()}: {event.from_state or '-'} → {event.to_state}. {event.why}"
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("acknowledged", "Acknowledged"), ("closed", "Closed unacknowledged")]
+
+    def queryset(self, request, queryset):
+        return {
+            "open": lambda: queryset.filter(closed_at__isnull=True),
+            "acknowledged": lambda: queryset.filter(acknowledged_at__isnull=False),
+            "closed": lambda: queryset.filter(closed_at__isnull=False, acknowledged_at__isnull=True),
+        }.get(self.value(), lambda: queryset)()
+
+
 class EscalationEventInline(admin.TabularInline):
     """An escalation's history: written by tracking.escalations only."""
 
@@ -238,12 +302,14 @@ class EscalationEventInline(admin.TabularInline):
 class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     """Alerts and their evidence, read only: tracking.escalations is their one writer."""
 
-    list_display = ("user", "level", "reason", "opened_locally", "state_label")
-    list_filter = ("level", "reason")
+    list_display = ("user", "level_label", "reason", "opened_locally", "state_label")
+    list_filter = (OpenFilter, "level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
     ordering = ("-created_at",)
     inlines = [EscalationEventInline]
+    history_title = "What happened to this alert"
+    history_empty = "Nothing yet."
     readonly_fields = [field.name for field in Escalation._meta.fields if field.name != "id"]
     labelled = {
         **ReaderView.labelled,
@@ -261,9 +327,22 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     closed_locally = on_patients_clock("closed_at", "Closed")
     last_sent_locally = on_patients_clock("last_sent_at", "Last alert sent")
 
+    def get_ordering(self, request):
+        return (STILL_OPEN.desc(), LEVEL_RANK.desc(), "-created_at")  # the open ones, most pressing first
+
+    @admin.display(description="Level", ordering=LEVEL_RANK)
+    def level_label(self, escalation):
+        return escalation.get_level_display()
+
     @admin.display(description="State")
     def state_label(self, escalation):
         return escalation.state.capitalize()
+
+    def history_rows(self, request, escalation):
+        return [
+            {"when": patient_time(event.at, escalation.user), "what": event_described(event)}
+            for event in escalation.events.order_by("at", "id")
+        ]
 
     @admin.display(description="Evidence")
     def evidence_words(self, escalation):

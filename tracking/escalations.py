@@ -65,7 +65,8 @@ def _escalation_new(*, user, finding, today, now):
 
 
 def _opened_why(escalation):
-    return f"Its rule held on {escalation.last_held_on:%Y-%m-%d}."
+    held = escalation.last_held_on
+    return f"Its rule held on {held.day} {held:%b %Y}."  # as the patient page writes dates
 
 
 def escalation_open(*, user, finding, today, now):

@@ -260,7 +260,8 @@ class EscalationEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.what} at {self.at:%Y-%m-%d %H:%M}"
+        # The admin shows it above the event's row, whose time is on the patient's clock.
+        return self.what.capitalize()
 
 
 class Notification(models.Model):
