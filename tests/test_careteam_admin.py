@@ -507,7 +507,10 @@ def test_alerts_read_most_pressing_first_with_their_history_in_words(clinic, own
     by_level = clinic.get(url("escalation"), {"o": "1"}).context_data["cl"].result_list  # the Level header
     assert [e.level for e in by_level] == ["urgent", "urgent", "emergency"]  # by rank, not by letters
     history = clinic.get(url("escalation", flagged["escalation"]["id"], "history")).content.decode()
-    assert "Opened: - → open. Its rule held on" in history and "change history" not in history
+    assert "What happened to this alert" in history and "Opened: - → open. Its rule held on" in history
+    assert "change history" not in history
+    unedited = clinic.get(url("episode", flagged["id"], "history")).content.decode()
+    assert "The patient has not edited this episode since logging it." in unedited
     page = clinic.get(url("escalation", acknowledged["escalation"]["id"], "change")).content.decode()
     assert not re.search(r"at \d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)  # no UTC time as a row's caption
     episode = clinic.get(url("episode", flagged["id"], "change")).content.decode()

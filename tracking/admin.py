@@ -58,7 +58,8 @@ class ReaderView:
     def history_view(self, request, object_id, extra_context=None):
         record = self.get_object(request, unquote(object_id))
         rows = None if record is None else self.history_rows(request, record)
-        return super().history_view(request, object_id, {**(extra_context or {}), "history_rows": rows})
+        shown = {"history_rows": rows, "history_title": self.history_title, "history_empty": self.history_empty}
+        return super().history_view(request, object_id, {**(extra_context or {}), **shown})
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
