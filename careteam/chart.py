@@ -89,15 +89,17 @@ def chart_layout(*, figures, markers):
 def _merged(markers):
     """One red flag and one escalation marker a day: several would be drawn over each other,
     with only the top one's reason to read. An escalation marker takes its most pressing level."""
-    merged = {}
+    by_day = {}
     for marker in markers:
-        key = (marker.day, marker.kind == "red_flag")
-        if (known := merged.get(key)) is not None:
-            kind = max(known.kind, marker.kind, key=lambda kind: LEVEL_RANKS.get(kind, -1))
-            labels = dict.fromkeys([*known.label.split("; "), marker.label])  # each once, in order
-            marker = replace(known, label="; ".join(labels), kind=kind)
-        merged[key] = marker
-    return list(merged.values())
+        by_day.setdefault((marker.day, marker.kind == "red_flag"), []).append(marker)
+    return [
+        replace(
+            day[0],
+            label="; ".join(dict.fromkeys(marker.label for marker in day)),  # each reason once, in order
+            kind=max((marker.kind for marker in day), key=lambda kind: LEVEL_RANKS.get(kind, -1)),
+        )
+        for day in by_day.values()
+    ]
 
 
 def _every(last, first, step):

@@ -30,13 +30,12 @@ def evidence_described(reason, evidence, patient, until):
     months later did not hold "in the last 30 days". Evidence of another shape (older, or
     partial) reads as its figures."""
     try:
-        return EVIDENCE_WORDS[reason](evidence, patient, _day(until.isoformat()))
+        return EVIDENCE_WORDS[reason](evidence, patient, _day(until))
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)
 
 
-def _day(text):
-    day = date.fromisoformat(text)
+def _day(day):
     return f"{day.day} {day:%b %Y}"
 
 
@@ -56,7 +55,7 @@ def _persistent(e, patient, until):
 
 
 def _rise(e, patient, until):
-    since = _day(e["recent_from"])
+    since = _day(date.fromisoformat(e["recent_from"]))
     return [
         f"Mean {e['figure']} {e['earlier_mean']:g} on {e['earlier_days']} logged days before {since}, "
         f"{e['recent_mean']:g} on {e['recent_days']} logged days from {since}: up {e['rise']:g}.",

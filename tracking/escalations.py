@@ -233,9 +233,14 @@ def trends_apply(*, user, days, today, now, escalations, rules):
 RED_FLAG_INPUTS = ("sudden_onset", "foot_weakness", "bowel_bladder_change", "severity")
 
 
+def _red_flags_of(figures):
+    """The red-flag findings of an episode's `figures` (RED_FLAG_INPUTS), under the settings' rules."""
+    return red_flag_findings(**figures, rules=Rules.from_settings())
+
+
 def red_flag_reasons(figures):
     """The red-flag reasons that `figures` (RED_FLAG_INPUTS) raise."""
-    return {finding.reason for finding in red_flag_findings(**figures, rules=Rules.from_settings())}
+    return {finding.reason for finding in _red_flags_of(figures)}
 
 
 def red_flags_raise(*, episode, now, held_before=frozenset()):
@@ -245,8 +250,7 @@ def red_flags_raise(*, episode, now, held_before=frozenset()):
     Returns the most pressing escalation it opened or joined, or None.
     """
     figures = {name: getattr(episode, name) for name in RED_FLAG_INPUTS}
-    findings = red_flag_findings(**figures, rules=Rules.from_settings())
-    findings = [finding for finding in findings if finding.reason not in held_before]
+    findings = [finding for finding in _red_flags_of(figures) if finding.reason not in held_before]
     user, raised = episode.user, []
     # A red flag holds from the day it is told, whenever it began: one logged weeks late would
     # otherwise be closed by the next evaluation, a few seconds after its alert.
