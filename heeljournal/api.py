@@ -77,6 +77,23 @@ class PageSizes:
     max_page_size = settings.MAX_PAGE_SIZE
     page_size_query_param = "page_size"
 
+    def get_page_size(self, request):
+        """The page size asked for, capped; one that is not a whole number from 1 is a 400
+        (DRF would answer a default page, and the phone would not learn its mistake)."""
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: ["Use a whole number from 1."]})
+        return min(int(asked), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 class NewestFirstPagination(PageSizes, CursorPagination):
     """Stable pages of `{next, previous, results}`; a view names its own ordering.

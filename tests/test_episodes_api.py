@@ -244,6 +244,14 @@ def test_the_page_size_is_capped(api, monkeypatch):
     assert page["next"] is not None
 
 
+@pytest.mark.parametrize("page_size", ["abc", "0", "-1", "2.5", "", "٢"])
+def test_a_page_size_that_is_no_count_of_records_is_a_400(api, page_size):
+    post(api)
+    response = api.get(URL, {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Use a whole number from 1."]}
+
+
 def test_from_and_to_are_the_users_local_dates(api):
     # The owner lives in Paris: 23:30 UTC on the 23rd is already the 24th there.
     post(api, started_at="2026-11-23T23:30:00+00:00", severity=1)
