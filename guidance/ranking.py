@@ -1,15 +1,15 @@
 """Which guidance a user sees first: a pure function of what their log shows.
 
-No ORM and no clock here. `guidance.selectors.guidance_pattern` builds the Pattern from the
-database; tests write Patterns by hand. Thresholds are the clinical rules' (settings), so an
-article appears for the same pattern that raises the matching escalation.
+No ORM, no clock and no settings here. `guidance.selectors.guidance_pattern` builds the
+Pattern from the database; tests write Patterns by hand. The thresholds are the clinical
+rules' own (`tracking.trends.Rules`), so an article appears for the same pattern that raises
+the matching escalation, and a red flag ranks at the level it is escalated at.
 """
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from heeljournal.enums import EscalationLevel, EscalationReason
+from tracking.trends import RED_FLAG_LEVELS, bilateral_holds, radiating_holds
 
 WHEN = "when-to-see-a-clinician"
 HOME_RELIEF = ("rest-and-activity", "supportive-footwear", "cold-packs", "calf-and-foot-stretches")
@@ -21,11 +21,11 @@ BLOOD_TESTS = "A blood test can check for common causes of numbness in both feet
 FROM_THE_BACK = "Numbness that starts in the lower back can reach the heel."
 SPINE_SCAN = "A scan of the spine is one way a clinician can look into numbness that starts in the back."
 
-# Episode fields that are red flags, worded as what the user logged.
+# The red flags, worded as what the user logged.
 RED_FLAG_WORDS = {
-    "bowel_bladder_change": "a bowel or bladder change with numbness",
-    "foot_weakness": "weakness in your foot",
-    "sudden_onset": "numbness that came on suddenly",
+    EscalationReason.BOWEL_BLADDER: "a bowel or bladder change with numbness",
+    EscalationReason.FOOT_WEAKNESS: "weakness in your foot",
+    EscalationReason.SUDDEN_SEVERE: "severe numbness that came on suddenly",
 }
 
 
@@ -34,9 +34,10 @@ class Pattern:
     """What a user's log shows, as plain data."""
 
     open_escalations: frozenset[tuple[str, str]] = frozenset()  # (level, reason) of each open escalation
-    recent_red_flags: frozenset[str] = frozenset()  # red-flag fields of recent episodes (GUIDANCE_RECENT_RED_FLAG_DAYS)
-    window_days: int = 30  # the window of the three counts below
-    episodes: int = 0
+    recent_red_flags: frozenset[str] = (
+        frozenset()
+    )  # red-flag reasons of recent episodes (GUIDANCE_RECENT_RED_FLAG_DAYS)
+    episodes: int = 0  # in the rules' pattern window, as the three counts below
     both_sides: int = 0  # episodes felt in both feet
     radiating: int = 0  # episodes running down from the back
     logged_anything: bool = False  # any episode at all, ever
@@ -56,13 +57,13 @@ class Suggestion:
     why: str  # shown to the user: plain words, never a diagnosis
 
 
-def rank_articles(pattern: Pattern) -> list[Suggestion]:
+def rank_articles(pattern: Pattern, rules) -> list[Suggestion]:
     """Guidance for this pattern, most pressing first, each slug once with the first reason found."""
     candidates = [
         *_red_flags(pattern),
         *_see_clinician(pattern),
-        *_both_feet(pattern),
-        *_from_the_back(pattern),
+        *_both_feet(pattern, rules),
+        *_from_the_back(pattern, rules),
         *_home_relief(pattern),
         Suggestion(WHEN, WORTH_KNOWING_EARLY),
     ]
@@ -80,11 +81,11 @@ def _join(phrases):
 
 def _red_flags(pattern):
     flags = pattern.recent_red_flags
-    emergency = EscalationLevel.EMERGENCY in pattern.open_levels or "bowel_bladder_change" in flags
-    urgent = EscalationLevel.URGENT in pattern.open_levels or flags & {"sudden_onset", "foot_weakness"}
+    levels = pattern.open_levels | {RED_FLAG_LEVELS[reason] for reason in flags}
+    emergency, urgent = EscalationLevel.EMERGENCY in levels, EscalationLevel.URGENT in levels
     if not (emergency or urgent):
         return []
-    logged = [words for flag, words in RED_FLAG_WORDS.items() if flag in flags]
+    logged = [words for reason, words in RED_FLAG_WORDS.items() if reason in flags]
     cause = f"You recently logged {_join(logged)}." if logged else "An alert that needs prompt care is still open."
     if emergency:
         return [
@@ -108,17 +109,14 @@ def _see_clinician(pattern):
     ]
 
 
-def _both_feet(pattern):
-    by_count = (
-        pattern.episodes >= settings.BILATERAL_MIN_EPISODES
-        and pattern.both_sides >= settings.BILATERAL_MIN_SHARE * pattern.episodes
-    )
+def _both_feet(pattern, rules):
+    by_count = bilateral_holds(episodes=pattern.episodes, both_sides=pattern.both_sides, rules=rules)
     if not (by_count or EscalationReason.BILATERAL_PATTERN in pattern.open_reasons):
         return []
     if by_count:
         seen = (
             f"{pattern.both_sides} of your {pattern.episodes} episodes in the last "
-            f"{pattern.window_days} days were in both feet."
+            f"{rules.pattern_window_days} days were in both feet."
         )
     else:
         seen = "Your log has shown numbness in both feet over several weeks."
@@ -128,12 +126,13 @@ def _both_feet(pattern):
     ]
 
 
-def _from_the_back(pattern):
-    by_count = pattern.radiating >= settings.RADIATING_MIN_EPISODES
+def _from_the_back(pattern, rules):
+    by_count = radiating_holds(radiating=pattern.radiating, rules=rules)
     if not (by_count or EscalationReason.RADIATING_PATTERN in pattern.open_reasons):
         return []
     if by_count:
-        seen = f"{pattern.radiating} of your episodes in the last {pattern.window_days} days ran down from your back."
+        days = rules.pattern_window_days
+        seen = f"{pattern.radiating} of your episodes in the last {days} days ran down from your back."
     else:
         seen = "Your log has shown numbness running down from your back."
     return [

@@ -10,6 +10,7 @@ from careteam.wording import evidence_described, patient_time
 from tracking.trends import Day, Rules, red_flag_findings, trend_findings
 
 TODAY = date(2026, 11, 27)
+RULES = Rules.from_settings()
 NEW_YORK = SimpleNamespace(timezone="America/New_York", zone=ZoneInfo("America/New_York"))
 
 
@@ -28,7 +29,7 @@ LOGS = {
 
 
 def findings_of(reason):
-    return {finding.reason: finding for finding in trend_findings(LOGS[reason], today=TODAY, rules=Rules())}
+    return {finding.reason: finding for finding in trend_findings(LOGS[reason], today=TODAY, rules=RULES)}
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,7 @@ def test_a_trends_evidence_reads_as_its_figures_then_its_rule(reason, expected):
 
 def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
     (finding,) = red_flag_findings(
-        sudden_onset=True, foot_weakness=False, bowel_bladder_change=False, severity=8, rules=Rules()
+        sudden_onset=True, foot_weakness=False, bowel_bladder_change=False, severity=8, rules=RULES
     )
     evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
     assert evidence_described(finding.reason, evidence, NEW_YORK, TODAY) == [

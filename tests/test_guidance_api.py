@@ -168,6 +168,16 @@ def test_it_puts_emergency_advice_first_after_a_logged_bowel_or_bladder_change(a
     assert set(HOME_RELIEF) <= set(slugs(response))
 
 
+def test_a_mild_sudden_onset_does_not_call_for_a_same_day_visit(api, articles, settings):
+    # The rule escalates a sudden onset from SUDDEN_SEVERE_MIN_SEVERITY; guidance follows it.
+    log_episode(api, sudden_onset=True, severity=settings.SUDDEN_SEVERE_MIN_SEVERITY - 1)
+    assert "urgent-signs" not in slugs(api.get(FOR_ME))
+    log_episode(api, sudden_onset=True, severity=settings.SUDDEN_SEVERE_MIN_SEVERITY)
+    response = api.get(FOR_ME)
+    assert slugs(response)[:2] == ["urgent-signs", "emergency-signs"]
+    assert response.json()[0]["why"].startswith("You recently logged severe numbness that came on suddenly.")
+
+
 def test_it_points_to_nerve_causes_and_blood_tests_when_numbness_is_in_both_feet(api, articles):
     for side in ["both", "both", "both", "left", "both"]:
         log_episode(api, side=side)

@@ -1,12 +1,13 @@
 """The clinical rules as tables, at and around every threshold. No database."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from tracking.trends import Day, Rules, red_flag_findings, red_flag_last_days, trend_findings
 
-RULES = Rules()
+RULES = Rules.from_settings()
 TODAY = date(2026, 11, 27)
 
 
@@ -139,7 +140,7 @@ def test_days_after_today_are_not_counted():
 
 
 def test_thresholds_come_from_the_rules_given():
-    strict = Rules(persistent_min_logged_days=12)
+    strict = replace(RULES, persistent_min_logged_days=12)
     assert "persistent" not in reasons(days_ago(*range(11)), rules=strict)
 
 

@@ -15,7 +15,13 @@ from heeljournal.enums import EscalationLevel, EscalationReason
 
 Level, Reason = EscalationLevel, EscalationReason
 
-RED_FLAG_REASONS = (Reason.BOWEL_BLADDER, Reason.FOOT_WEAKNESS, Reason.SUDDEN_SEVERE)
+# The red flags, each with its level: decided when an episode is written, not by a trend.
+RED_FLAG_LEVELS = {
+    Reason.BOWEL_BLADDER: Level.EMERGENCY,
+    Reason.FOOT_WEAKNESS: Level.URGENT,
+    Reason.SUDDEN_SEVERE: Level.URGENT,
+}
+RED_FLAG_REASONS = tuple(RED_FLAG_LEVELS)
 
 
 class Day(NamedTuple):
@@ -36,18 +42,18 @@ class Day(NamedTuple):
 
 @dataclass(frozen=True)
 class Rules:
-    """The thresholds; each default lives in settings under the upper-case name."""
+    """The thresholds, read from settings (each under its name in upper case), where they live."""
 
-    persistent_window_days: int = 14
-    persistent_min_logged_days: int = 10
-    worsening_window_days: int = 14
-    worsening_min_logged_days_per_half: int = 3
-    worsening_min_rise: float = 2.0
-    sudden_severe_min_severity: int = 7
-    pattern_window_days: int = 30
-    bilateral_min_episodes: int = 5
-    bilateral_min_share: float = 0.5
-    radiating_min_episodes: int = 3
+    persistent_window_days: int
+    persistent_min_logged_days: int
+    worsening_window_days: int
+    worsening_min_logged_days_per_half: int
+    worsening_min_rise: float
+    sudden_severe_min_severity: int
+    pattern_window_days: int
+    bilateral_min_episodes: int
+    bilateral_min_share: float
+    radiating_min_episodes: int
 
     @classmethod
     def from_settings(cls):
@@ -133,11 +139,21 @@ def increasing_pain(days, today, rules):
     return evidence and Finding(Reason.INCREASING_PAIN, Level.SEE_CLINICIAN, {"figure": "daily pain", **evidence})
 
 
+def bilateral_holds(*, episodes, both_sides, rules):
+    """The bilateral rule on a window's counts (guidance ranks its articles by it too)."""
+    return episodes >= rules.bilateral_min_episodes and both_sides >= rules.bilateral_min_share * episodes
+
+
+def radiating_holds(*, radiating, rules):
+    """The radiating rule on a window's count (guidance ranks its articles by it too)."""
+    return radiating >= rules.radiating_min_episodes
+
+
 def bilateral_pattern(days, today, rules):
     window = _window(days, today, rules.pattern_window_days)
     episodes = sum(day.episodes for day in window)
     both = sum(day.both_sides for day in window)
-    if episodes < rules.bilateral_min_episodes or both < rules.bilateral_min_share * episodes:
+    if not bilateral_holds(episodes=episodes, both_sides=both, rules=rules):
         return None
     return Finding(
         Reason.BILATERAL_PATTERN,
@@ -156,7 +172,7 @@ def bilateral_pattern(days, today, rules):
 def radiating_pattern(days, today, rules):
     window = _window(days, today, rules.pattern_window_days)
     radiating = sum(day.radiating for day in window)
-    if radiating < rules.radiating_min_episodes:
+    if not radiating_holds(radiating=radiating, rules=rules):
         return None
     return Finding(
         Reason.RADIATING_PATTERN,
@@ -181,20 +197,18 @@ def trend_findings(days, *, today, rules):
 def red_flag_findings(*, sudden_onset, foot_weakness, bowel_bladder_change, severity, rules):
     """The red flags of one episode, decided when it is written."""
     figures = {"severity": severity}
-    findings = []
+    raised = {}
     if bowel_bladder_change:
-        findings.append(Finding(Reason.BOWEL_BLADDER, Level.EMERGENCY, {"bowel_bladder_change": True, **figures}))
+        raised[Reason.BOWEL_BLADDER] = {"bowel_bladder_change": True, **figures}
     if foot_weakness:
-        findings.append(Finding(Reason.FOOT_WEAKNESS, Level.URGENT, {"foot_weakness": True, **figures}))
+        raised[Reason.FOOT_WEAKNESS] = {"foot_weakness": True, **figures}
     if sudden_onset and severity >= rules.sudden_severe_min_severity:
-        findings.append(
-            Finding(
-                Reason.SUDDEN_SEVERE,
-                Level.URGENT,
-                {"sudden_onset": True, **figures, "min_severity": rules.sudden_severe_min_severity},
-            )
-        )
-    return findings
+        raised[Reason.SUDDEN_SEVERE] = {
+            "sudden_onset": True,
+            **figures,
+            "min_severity": rules.sudden_severe_min_severity,
+        }
+    return [Finding(reason, RED_FLAG_LEVELS[reason], evidence) for reason, evidence in raised.items()]
 
 
 def red_flag_last_days(days, *, today):
