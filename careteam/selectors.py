@@ -3,6 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
@@ -12,14 +14,9 @@ from careteam.models import AccessLog, CareInvite, CareLink
 from careteam.wording import evidence_described, labels_of, patient_time
 from heeljournal.enums import LEVEL_RANKS, ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
 from tracking import selectors as tracking_selectors
-from tracking.models import Episode, Escalation, EscalationEvent, JournalEntry
+from tracking.models import RED_FLAG_FIELDS, Episode, Escalation, EscalationEvent, JournalEntry
 
-RED_FLAG_LABELS = {
-    "sudden_onset": "Sudden onset",
-    "foot_weakness": "Weakness in the foot",
-    "bowel_bladder_change": "Bowel or bladder change",
-}
-ANY_RED_FLAG = Q(sudden_onset=True) | Q(foot_weakness=True) | Q(bowel_bladder_change=True)
+ANY_RED_FLAG = reduce(or_, (Q(**{flag: True}) for flag in RED_FLAG_FIELDS))
 
 
 def live_links():
@@ -29,14 +26,6 @@ def live_links():
 def patient_ids_of(*, clinician):
     """The ids of the patients whose live code this clinician redeemed, as a subquery."""
     return live_links().filter(clinician=clinician).values("patient_id")
-
-
-def patient_for(*, viewer, patient_id):
-    """The patient whose page `viewer` may open, or None: superusers any, anyone else their linked patients."""
-    patients = User.objects.all()
-    if not viewer.is_superuser:
-        patients = patients.filter(pk__in=patient_ids_of(clinician=viewer))
-    return patients.filter(pk=patient_id).first()
 
 
 def care_team_of(*, patient):
@@ -125,7 +114,7 @@ def patient_summary(*, patient, days, today=None):
         for event in escalation.events.all():
             event.local_time = patient_time(event.at, patient)
     for episode in red_flag_episodes:
-        episode.red_flag_labels = [RED_FLAG_LABELS[flag] for flag in episode.red_flags]
+        episode.red_flag_labels = [Episode.field_label(flag) for flag in episode.red_flags]
     journal = list(JournalEntry.objects.filter(user=patient, date__range=(first, last)).order_by("-date"))
     for entry in journal:
         entry.relief_labels = labels_of(entry.relief_measures, ReliefMeasure)

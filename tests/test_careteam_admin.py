@@ -334,6 +334,18 @@ def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clin
     assert "Weakness in the foot" in past and "acknowledged" in past and "The user acknowledged it." in past
 
 
+def test_the_patient_page_and_the_episode_list_name_red_flags_alike(clinic, owner, linked):
+    client_for(owner).post(
+        "/api/v1/episodes/",
+        episode_body(foot_weakness=True, sudden_onset=True, started_at=timezone.now().isoformat()),
+        format="json",
+    )
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    listed = clinic.get("/admin/tracking/episode/").content.decode()
+    for shown in (page, listed):
+        assert "Sudden onset, Foot weakness" in shown
+
+
 @time_machine.travel("2026-11-28T03:50:00Z", tick=False)  # 22:50 the evening before, in New York
 def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_clock(clinician, clinic):
     from careteam.reports import report_pdf

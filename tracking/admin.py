@@ -11,7 +11,16 @@ from careteam.scoping import ClinicianScopedAdmin
 from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
 from heeljournal.enums import LEVEL_RANKS, HeelLocation, ReliefMeasure, Sensation
-from tracking.models import Activity, Episode, EpisodeRevision, Escalation, EscalationEvent, Footwear, JournalEntry
+from tracking.models import (
+    RED_FLAG_FIELDS,
+    Activity,
+    Episode,
+    EpisodeRevision,
+    Escalation,
+    EscalationEvent,
+    Footwear,
+    JournalEntry,
+)
 
 
 def on_patients_clock(field, description):
@@ -173,7 +182,7 @@ class EpisodeRevisionInline(admin.TabularInline):
 @admin.register(Episode)
 class EpisodeAdmin(DatedRecordAdmin):
     list_display = ("user", "started_locally", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
-    list_filter = ("side", "radiates_from_back", "sudden_onset", "foot_weakness", "bowel_bladder_change")
+    list_filter = ("side", "radiates_from_back", *RED_FLAG_FIELDS)
     date_hierarchy = "local_date"  # the patient's days, as the rules and the patient page count them
     readonly_fields = (*DatedRecordAdmin.readonly_fields, "escalation_link")
     labelled = {
@@ -181,7 +190,7 @@ class EpisodeAdmin(DatedRecordAdmin):
         "locations": "location_labels",
         "sensations": "sensation_labels",
         # A red flag logged is no green tick to a reader: it says so.
-        **{flag: f"{flag}_told" for flag in ("sudden_onset", "foot_weakness", "bowel_bladder_change")},
+        **{flag: f"{flag}_told" for flag in RED_FLAG_FIELDS},
     }
     inlines = [EpisodeRevisionInline]
     history_title = "Edits made in the app"
@@ -307,7 +316,6 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     list_filter = (OpenFilter, "level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
-    ordering = ("-created_at",)
     inlines = [EscalationEventInline]
     history_title = "What happened to this alert"
     history_empty = "Nothing yet."

@@ -21,7 +21,7 @@ from heeljournal.bulk import objects_insert
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason
 from heeljournal.serializers import utc_iso
 from tracking import notifications
-from tracking.models import Episode, Escalation, EscalationEvent
+from tracking.models import RED_FLAG_FIELDS, Episode, Escalation, EscalationEvent
 from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
 
 WORDING_FILE = Path(__file__).parent / "content" / "escalations.yaml"
@@ -230,7 +230,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
 
 
 # What an episode's red flags are decided on (tracking.trends.red_flag_findings).
-RED_FLAG_INPUTS = ("sudden_onset", "foot_weakness", "bowel_bladder_change", "severity")
+RED_FLAG_INPUTS = (*RED_FLAG_FIELDS, "severity")
 
 
 def _red_flags_of(figures):

@@ -107,6 +107,10 @@ DAY_FIGURE_COLUMNS = (
 )
 
 
+# An episode's fields that can be red flags, in the order a reader sees them.
+RED_FLAG_FIELDS = ("sudden_onset", "foot_weakness", "bowel_bladder_change")
+
+
 class Episode(DatedRecord):
     """One spell of heel numbness as the user felt it."""
 
@@ -151,7 +155,8 @@ class Episode(DatedRecord):
 
     @property
     def red_flags(self):
-        return [flag for flag in ("sudden_onset", "foot_weakness", "bowel_bladder_change") if getattr(self, flag)]
+        """The red-flag fields ticked (tracking.trends.red_flag_findings decides what they raise)."""
+        return [flag for flag in RED_FLAG_FIELDS if getattr(self, flag)]
 
 
 class EpisodeRevision(models.Model):
