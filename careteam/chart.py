@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from heeljournal.dates import day_month, day_words
 from heeljournal.enums import LEVEL_RANKS
 
 WIDTH, HEIGHT = 720, 260
@@ -81,7 +82,7 @@ def chart_layout(*, figures, markers):
         severity_runs=_runs(severity),
         pain_runs=_runs(pain),
         gridlines=[(y_of(value), str(value)) for value in range(0, SCALE_MAX + 1, 2)],
-        day_labels=[(x_of(day), f"{day:%d %b}") for day in _every(last, first, step)],
+        day_labels=[(x_of(day), day_month(day)) for day in _every(last, first, step)],
         markers=[(x_of(marker.day), marker) for marker in _merged(markers) if first <= marker.day <= last],
     )
 
@@ -133,7 +134,7 @@ def chart_svg(layout, *, title):
     add(f'<title id="chart-title">{escape(title)}</title>')
     add(
         f'<desc id="chart-desc">{len(layout.severity)} logged days '
-        f"from {layout.first:%d %b %Y} to {layout.last:%d %b %Y}. "
+        f"from {day_words(layout.first)} to {day_words(layout.last)}. "
         "Solid line: highest severity of each day. Dashed line: highest pain. "
         "Triangles above: red flags. Vertical lines: escalations.</desc>"
     )
@@ -144,7 +145,7 @@ def chart_svg(layout, *, title):
         add(f'<text x="{x}" y="{layout.bottom + 18}" text-anchor="middle" fill="{c["axis"]}">{escape(label)}</text>')
     for x, marker in layout.markers:
         colour = c.get(marker.kind, c["info"])
-        tip = f"{marker.day:%d %b}: {marker.label}"
+        tip = f"{day_month(marker.day)}: {marker.label}"
         if marker.kind == "red_flag":
             points = f"{x - 6},{layout.top - 14} {x + 6},{layout.top - 14} {x},{layout.top - 3}"
             add(f'<polygon class="red-flag" points="{points}" fill="{colour}"><title>{escape(tip)}</title></polygon>')
@@ -165,13 +166,13 @@ def chart_svg(layout, *, title):
     for p in layout.severity:
         add(
             f'<circle class="severity-point" data-date="{p.day.isoformat()}" cx="{p.x}" cy="{p.y}" r="3.5" '
-            f'fill="{c["severity"]}"><title>{p.day:%d %b}: severity {p.value}</title></circle>'
+            f'fill="{c["severity"]}"><title>{day_month(p.day)}: severity {p.value}</title></circle>'
         )
     for p in layout.pain:  # an open square over the dot: a day's pain equal to its severity still shows
         add(
             f'<rect class="pain-point" data-date="{p.day.isoformat()}" x="{p.x - PAIN_HALF}" y="{p.y - PAIN_HALF}" '
             f'width="{2 * PAIN_HALF}" height="{2 * PAIN_HALF}" fill="none" stroke="{c["pain"]}" stroke-width="1.5">'
-            f"<title>{p.day:%d %b}: pain {p.value}</title></rect>"
+            f"<title>{day_month(p.day)}: pain {p.value}</title></rect>"
         )
     add(
         f'<line x1="{layout.left}" y1="{layout.bottom}" x2="{layout.right}" y2="{layout.bottom}" stroke="{c["axis"]}"/>'

@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from careteam.chart import COLOURS, HEIGHT, PAIN_HALF, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from guidance.models import NOT_A_PROFESSIONAL
+from heeljournal.dates import day_words
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 from tracking.serializers import EpisodeSerializer
 
@@ -136,13 +137,14 @@ def _row(record, kind, **values):
 def report_pdf(*, user, days=90, today=None):
     """The summary a patient brings to a visit: chart, patterns, red flags, escalations."""
     summary = patient_summary(patient=user, days=days, today=today)
+    made = timezone.localtime(timezone.now(), user.zone)
     styles = getSampleStyleSheet()
     body, small = styles["BodyText"], styles["Italic"]
     story = [
         Paragraph("HeelJournal summary", styles["Title"]),
         Paragraph(
-            f"{_text(user.email)}: the last {summary.days} days, {summary.first:%d %b %Y} to {summary.last:%d %b %Y}. "
-            f"Made {timezone.localtime(timezone.now(), user.zone):%d %b %Y %H:%M} ({_text(user.timezone)}).",
+            f"{_text(user.email)}: the last {summary.days} days, {day_words(summary.first)} to "
+            f"{day_words(summary.last)}. Made {day_words(made)} {made:%H:%M} ({_text(user.timezone)}).",
             body,
         ),
         Paragraph(_text(NOT_A_PROFESSIONAL), small),
@@ -183,7 +185,7 @@ def report_pdf(*, user, days=90, today=None):
             _table(
                 [["Date", "Severity", "Red flag"]]
                 + [
-                    [f"{e.local_date:%d %b %Y}", e.severity, ", ".join(e.red_flag_labels)]
+                    [day_words(e.local_date), e.severity, ", ".join(e.red_flag_labels)]
                     for e in summary.red_flag_episodes
                 ],
                 header=True,
@@ -196,11 +198,11 @@ def report_pdf(*, user, days=90, today=None):
     if not escalations:
         story.append(Paragraph("None so far.", body))
     for escalation in escalations:
-        state = escalation.state + (f" {escalation.closed_day:%d %b %Y}" if escalation.closed_day else "")
+        state = escalation.state + (f" {day_words(escalation.closed_day)}" if escalation.closed_day else "")
         story.append(
             Paragraph(
                 f"<b>{_text(escalation.get_level_display())}: {_text(escalation.get_reason_display())}</b>. "
-                f"Opened {escalation.local_day:%d %b %Y}; {_text(state)}.",
+                f"Opened {day_words(escalation.local_day)}; {_text(state)}.",
                 body,
             )
         )

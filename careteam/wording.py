@@ -5,6 +5,7 @@ from datetime import date
 
 from django.utils.dateparse import parse_datetime
 
+from heeljournal.dates import day_words
 from heeljournal.enums import EscalationReason as Reason
 
 
@@ -30,13 +31,9 @@ def evidence_described(reason, evidence, patient, until):
     months later did not hold "in the last 30 days". Evidence of another shape (older, or
     partial) reads as its figures."""
     try:
-        return EVIDENCE_WORDS[reason](evidence, patient, _day(until))
+        return EVIDENCE_WORDS[reason](evidence, patient, day_words(until))
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)
-
-
-def _day(day):
-    return f"{day.day} {day:%b %Y}"
 
 
 def _days(texts):
@@ -55,7 +52,7 @@ def _persistent(e, patient, until):
 
 
 def _rise(e, patient, until):
-    since = _day(date.fromisoformat(e["recent_from"]))
+    since = day_words(date.fromisoformat(e["recent_from"]))
     return [
         f"Mean {e['figure']} {e['earlier_mean']:g} on {e['earlier_days']} logged days before {since}, "
         f"{e['recent_mean']:g} on {e['recent_days']} logged days from {since}: up {e['rise']:g}.",

@@ -75,6 +75,8 @@ def test_it_closes_when_the_rule_has_not_held_for_14_days(api, owner):
     closed = Escalation.objects.get()
     assert closed.closed_at is not None and closed.acknowledged_at is None
     assert list(closed.events.values_list("what", flat=True)) == ["opened", "closed"]
+    held = closed.last_held_on  # its history writes dates as the patient page does
+    assert closed.events.get(what="closed").why == f"The rule has not held since {held.day} {held:%b %Y}."
 
 
 def test_acknowledging_closes_it_and_the_alert_rests_before_returning(api, owner):
@@ -122,6 +124,7 @@ def test_a_higher_level_opens_a_new_escalation_and_closes_the_old(api, owner):
     lower.refresh_from_db()
     assert lower.closed_at is not None
     assert list(lower.events.values_list("what", flat=True)) == ["opened", "superseded"]
+    assert lower.events.get(what="superseded").why == "Its rule now calls for more: Book a visit."
     assert Escalation.objects.get(closed_at__isnull=True).level == "see_clinician"
 
 

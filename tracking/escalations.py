@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert
+from heeljournal.dates import day_words
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason
 from heeljournal.serializers import utc_iso
 from tracking import notifications
@@ -66,7 +67,11 @@ def _escalation_new(*, user, finding, today, now):
 
 def _opened_why(escalation):
     held = escalation.last_held_on
-    return f"Its rule held on {held.day} {held:%b %Y}."  # as the patient page writes dates
+    return f"Its rule held on {day_words(held)}."
+
+
+def _superseded_why(finding):
+    return f"Its rule now calls for more: {EscalationLevel(finding.level).label}."
 
 
 def escalation_open(*, user, finding, today, now):
@@ -211,7 +216,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
                 applied.refreshed.append(current)
         elif finding:
             if current and LEVEL_RANKS[finding.level] > LEVEL_RANKS[current.level]:
-                escalation_close(escalation=current, what="superseded", why=f"Now {finding.level}.", now=now)
+                escalation_close(escalation=current, what="superseded", why=_superseded_why(finding), now=now)
                 current = None
             if current is None:
                 if reason not in resting:
@@ -223,7 +228,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
                 applied.resending.append(current)
             continue
         if current and (today - current.last_held_on).days >= settings.ESCALATION_CLOSE_AFTER_DAYS:
-            why = f"The rule has not held since {current.last_held_on}."
+            why = f"The rule has not held since {day_words(current.last_held_on)}."
             if escalation_close(escalation=current, why=why, now=now):
                 applied.changes.append(f"closed {reason}")
     return applied
