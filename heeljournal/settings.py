@@ -248,6 +248,9 @@ BILATERAL_MIN_EPISODES = env.int("BILATERAL_MIN_EPISODES", default=5)
 BILATERAL_MIN_SHARE = env.float("BILATERAL_MIN_SHARE", default=0.5)
 RADIATING_MIN_EPISODES = env.int("RADIATING_MIN_EPISODES", default=3)
 ESCALATION_CLOSE_AFTER_DAYS = env.int("ESCALATION_CLOSE_AFTER_DAYS", default=14)
+# An alert the user acknowledged stays away this long, though its rule still holds: one back the
+# next morning would make a stream of it (clinical-rules.md, "One alert, not a stream").
+ACKNOWLEDGED_REST_DAYS = env.int("ACKNOWLEDGED_REST_DAYS", default=14)
 RESEND_EVERY_DAYS = env.int("RESEND_EVERY_DAYS", default=7)
 RESEND_MAX_TIMES = env.int("RESEND_MAX_TIMES", default=3)
 # A red flag logged this recently keeps the red-flag advice at the top of guidance "for me".

@@ -79,15 +79,16 @@ def test_it_closes_when_the_rule_has_not_held_for_14_days(api, owner):
     assert closed.events.get(what="closed").why == f"The rule has not held since {held.day} {held:%b %Y}."
 
 
-def test_acknowledging_closes_it_and_the_alert_rests_before_returning(api, owner):
+def test_acknowledging_closes_it_and_the_alert_rests_before_returning(api, owner, settings):
+    settings.ACKNOWLEDGED_REST_DAYS = 10
     log_days(api, [4] * 14)
     evaluate(owner)
     with time_machine.travel(NOW, tick=False):
         escalation_acknowledge(escalation=Escalation.objects.get(), now=NOW)
-    log_days(api, [4] * 14, now=NOW + timedelta(days=13))
-    assert evaluate(owner, NOW + timedelta(days=13)) == {}  # still resting
+    log_days(api, [4] * 14, now=NOW + timedelta(days=9))
+    assert evaluate(owner, NOW + timedelta(days=9)) == {}  # still resting
     assert open_reasons(owner) == []
-    assert evaluate(owner, NOW + timedelta(days=14)) == {"owner@example.com": ["opened persistent (see_clinician)"]}
+    assert evaluate(owner, NOW + timedelta(days=10)) == {"owner@example.com": ["opened persistent (see_clinician)"]}
     assert Escalation.objects.count() == 2
 
 

@@ -193,6 +193,11 @@ class Applied:
     resending: list = field(default_factory=list)  # open escalations whose re-send is due
 
 
+def rest_began(now):
+    """An alert acknowledged after this may not return yet (ACKNOWLEDGED_REST_DAYS)."""
+    return now - timedelta(days=settings.ACKNOWLEDGED_REST_DAYS)
+
+
 def trends_apply(*, user, days, today, now, escalations, rules):
     """Bring one user's escalations in line with what their log shows on `today`.
 
@@ -203,9 +208,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
     findings = {finding.reason: finding for finding in trend_findings(days, today=today, rules=rules)}
     red_flag_days = red_flag_last_days(days, today=today)
     open_now = {e.reason: e for e in escalations if e.closed_at is None}
-    quiet_period = timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
-    # After an acknowledgement the same alert waits out a quiet period before it may return.
-    resting = {e.reason for e in escalations if e.acknowledged_at and now - e.acknowledged_at < quiet_period}
+    resting = {e.reason for e in escalations if e.acknowledged_at and e.acknowledged_at > rest_began(now)}
     applied = Applied()
     for reason in REASON_ORDER:
         current, finding = open_now.get(reason), findings.get(reason)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from heeljournal.bulk import rows_execute
-from tracking.escalations import escalations_alert, trends_apply
+from tracking.escalations import escalations_alert, rest_began, trends_apply
 from tracking.models import Episode, Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
 from tracking.schedule import next_local_midnight
@@ -156,11 +156,11 @@ def _escalations_save(escalations, now):
 
 
 def _escalations_by_user(users, now):
-    """{user id: escalations}, each holding its user already read (a re-send's alerts read it)."""
-    quiet_period = now - timedelta(days=settings.ESCALATION_CLOSE_AFTER_DAYS)
+    """{user id: escalations}: the open ones and those still resting after an acknowledgement,
+    each holding its user already read (a re-send's alerts read it)."""
     found = {}
     for escalation in Escalation.objects.filter(user_id__any=list(users)).filter(
-        Q(closed_at__isnull=True) | Q(acknowledged_at__gte=quiet_period)
+        Q(closed_at__isnull=True) | Q(acknowledged_at__gt=rest_began(now))
     ):
         escalation.user = users[escalation.user_id]
         found.setdefault(escalation.user_id, []).append(escalation)
