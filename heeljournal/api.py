@@ -170,7 +170,9 @@ ERROR_SCHEMAS = {
 RETRY_AFTER = {
     "Retry-After": {"required": True, "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
 }
-# Polled by load balancers and monitors, so never throttled.
+# The views with `throttle_classes = []`: health, polled by load balancers and monitors, and
+# signing out, which a phone past its rate may still do. (The schema is made without Redis too,
+# where no view is throttled, so the list is written out rather than read off the views.)
 UNTHROTTLED_PATHS = {"/api/v1/health/", "/api/v1/auth/logout/", "/api/v1/auth/logout-all/"}
 
 

@@ -48,6 +48,14 @@ def test_every_contract_path_is_in_the_openapi_document(anon):
     assert set(CONTRACT_PATHS) <= set(paths)
 
 
+def test_the_openapi_document_promises_a_429_only_where_requests_are_counted(anon):
+    paths = anon.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for path in ("/api/v1/health/", "/api/v1/auth/logout/", "/api/v1/auth/logout-all/"):
+        assert not any("429" in operation["responses"] for operation in paths[path].values()), path
+    assert "429" in paths["/api/v1/episodes/"]["post"]["responses"]
+    assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]  # counted by hand, per email and address
+
+
 def test_the_docs_page_needs_no_cdn(anon):
     page = anon.get("/api/v1/docs/").content.decode()
     assert "swagger" in page.lower()
