@@ -33,6 +33,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 
     patient_lookup = "pk"
     log_views = False  # the list holds emails and the date of linking, nothing from the journal
+    written_by_the_app = True  # an account is made by registering and erased by its owner
     list_display = ("email", "timezone", "linked_since", "page_link")
     list_display_links = None
     search_fields = ("email",)
@@ -41,6 +42,8 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            queryset = queryset.filter(is_staff=False)  # the admin's own staff are no patients
         since = live_links().filter(patient=OuterRef("pk"), clinician=request.user).values("created_at")[:1]
         return queryset.annotate(linked_since=Subquery(since))
 
@@ -145,19 +148,17 @@ def _days(request, *, default):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
-    """Append-only: only superusers may change or remove a line, and no one writes one by hand
-    (a line says that someone read a journal; only that reading writes it)."""
+    """Append-only: a line says that someone read a journal; only that reading writes it, and
+    no one changes or removes it here."""
 
     patient_lookup = "patient"
     log_views = False
+    written_by_the_app = True
     list_display = ("at", "viewer_email", "patient", "what", "address")
     list_select_related = ("patient",)
     search_fields = ("viewer_email", "patient__email", "what")
     date_hierarchy = "at"
     readonly_fields = ("patient", "viewer", "viewer_email", "what", "at", "address")
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(CareLink)

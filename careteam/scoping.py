@@ -12,7 +12,8 @@ from careteam.selectors import patient_ids_of
 
 class ClinicianScopedAdmin:
     """Mixed into a ModelAdmin (before it): for anyone but a superuser, only the rows of patients
-    who gave them a code, never editable. Superusers keep the admin as it was.
+    who gave them a code, never editable. Superusers see every row, and may write those the app
+    does not write itself (`written_by_the_app`).
 
     Every door goes through `get_queryset` (changelist, search, filters, date drill-down,
     autocomplete, raw-id popups) or `get_object` (change, delete, history pages), so scoping
@@ -21,6 +22,9 @@ class ClinicianScopedAdmin:
 
     patient_lookup = "user"  # the path from a row to its patient: "user", "pk", "escalation__user"
     log_views = True  # a look at these rows is a look at the patient's journal
+    # A patient's log and its audit are written by the app alone, for superusers too: an edit here
+    # would raise no alert, record no edit, and read as the patient's own entry.
+    written_by_the_app = False
 
     def get_queryset(self, request):
         return self.scope(request, super().get_queryset(request))
@@ -37,14 +41,17 @@ class ClinicianScopedAdmin:
             raise Http404("Nothing here.")
         return found
 
+    def may_write(self, request):
+        return request.user.is_superuser and not self.written_by_the_app
+
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return self.may_write(request)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return self.may_write(request)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return self.may_write(request)
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)

@@ -9,13 +9,15 @@ from heeljournal.dates import day_words
 from heeljournal.enums import EscalationReason as Reason
 
 
-def patient_time(moment, patient):
+def patient_time(moment, patient, *, zone_named=True):
     """A time as the patient lived it, its zone named: in the server's UTC an evening episode
     read as the next morning, beside its local date. The abbreviation tells apart the two
-    1:30s of the night the clocks go back."""
+    1:30s of the night the clocks go back; a list's cells leave out the zone's name, to keep
+    their columns in view."""
     if moment is None:
         return "-"
-    return f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z} ({patient.timezone})"
+    shown = f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z}"
+    return f"{shown} ({patient.timezone})" if zone_named else shown
 
 
 def labels_of(values, choices):

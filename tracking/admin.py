@@ -23,12 +23,13 @@ from tracking.models import (
 )
 
 
-def on_patients_clock(field, description):
-    """A ModelAdmin display of a stored time as the patient lived it (careteam.wording.patient_time)."""
+def on_patients_clock(field, description, *, in_list=False):
+    """A ModelAdmin display of a stored time as the patient lived it (careteam.wording.patient_time);
+    `in_list`, a list's shorter cell."""
 
     @admin.display(description=f"{description} (patient's time)", ordering=field)
     def display(self, record):
-        return patient_time(getattr(record, field), record.user)
+        return patient_time(getattr(record, field), record.user, zone_named=not in_list)
 
     return display
 
@@ -83,8 +84,9 @@ class ReaderView:
 
 class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     """Superusers' view of every record, tombstones included; a clinician's view of their
-    patients' live records, read only (careteam.scoping)."""
+    patients' live records; read only for both (careteam.scoping)."""
 
+    written_by_the_app = True
     list_select_related = ("user",)
     search_fields = ("user__email", "notes")
     readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at")
@@ -102,7 +104,12 @@ class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
             records = records.order_by(*ordering)
         return self.scope(request, records)
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return (*shown, "deleted_locally") if request.user.is_superuser else shown
+
     logged_locally = on_patients_clock("created_at", "Logged")
+    deleted_locally = on_patients_clock("deleted_at", "Deleted")
 
 
 class DatedRecordAdmin(RecordAdmin):
@@ -113,6 +120,7 @@ class DatedRecordAdmin(RecordAdmin):
     labelled = {**RecordAdmin.labelled, "started_at": "started_locally"}
 
     started_locally = on_patients_clock("started_at", "Started")
+    started_listed = on_patients_clock("started_at", "Started", in_list=True)
 
 
 # The labels of the values an episode holds in lists (the other fields carry their choices).
@@ -181,7 +189,7 @@ class EpisodeRevisionInline(admin.TabularInline):
 
 @admin.register(Episode)
 class EpisodeAdmin(DatedRecordAdmin):
-    list_display = ("user", "started_locally", "local_date", "side", "severity", "pain", "red_flag_list", "edit_count")
+    list_display = ("user", "started_listed", "side", "severity", "pain", "red_flag_list", "edit_count")
     list_filter = ("side", "radiates_from_back", *RED_FLAG_FIELDS)
     date_hierarchy = "local_date"  # the patient's days, as the rules and the patient page count them
     readonly_fields = (*DatedRecordAdmin.readonly_fields, "escalation_link")
@@ -247,7 +255,7 @@ class FootwearAdmin(RecordAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(DatedRecordAdmin):
-    list_display = ("user", "started_locally", "local_date", "kind", "duration_minutes")
+    list_display = ("user", "started_listed", "kind", "duration_minutes")
 
 
 @admin.register(JournalEntry)
@@ -312,7 +320,9 @@ class EscalationEventInline(admin.TabularInline):
 class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     """Alerts and their evidence, read only: tracking.escalations is their one writer."""
 
-    list_display = ("user", "level_label", "reason", "opened_locally", "state_label")
+    written_by_the_app = True
+
+    list_display = ("user", "level_label", "reason", "opened_listed", "state_label")
     list_filter = (OpenFilter, "level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
@@ -332,6 +342,7 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     unread = {"updated_at"}
 
     opened_locally = on_patients_clock("created_at", "Opened")
+    opened_listed = on_patients_clock("created_at", "Opened", in_list=True)
     acknowledged_locally = on_patients_clock("acknowledged_at", "Acknowledged")
     closed_locally = on_patients_clock("closed_at", "Closed")
     last_sent_locally = on_patients_clock("last_sent_at", "Last alert sent")
