@@ -14,6 +14,7 @@ from careteam.http import client_address, file_download
 from careteam.models import AccessLog, CareInvite, CareLink, Patient
 from careteam.scoping import ClinicianScopedAdmin
 from careteam.selectors import live_links, patient_summary
+from careteam.wording import WORSE_DAYS_COUNTED
 
 PAGE_DAYS = (30, 90)
 
@@ -100,6 +101,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
             "chart": chart_svg(chart, title=f"Daily severity and pain of {patient.email}, last {days} days"),
             "days": days,
             "day_choices": PAGE_DAYS,
+            "worse_days_counted": WORSE_DAYS_COUNTED,
         }
         return TemplateResponse(request, "careteam/admin/patient_page.html", context)
 

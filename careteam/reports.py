@@ -19,6 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from careteam.chart import COLOURS, HEIGHT, PAIN_HALF, WIDTH, chart_layout
 from careteam.selectors import patient_summary
+from careteam.wording import WORSE_DAYS_COUNTED
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.dates import day_words
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
@@ -178,7 +179,11 @@ def report_pdf(*, user, days=90, today=None):
     context = [[f"Footwear: {item['name']}", _comparison(item)] for item in summary.footwear]
     context += [[f"Activity: {item['label']}", _comparison(item)] for item in summary.activities]
     if context:
-        story += [Paragraph("What goes with worse days", styles["Heading3"]), _table(context)]
+        story += [
+            Paragraph("What goes with worse days", styles["Heading3"]),
+            _table(context),
+            Paragraph(WORSE_DAYS_COUNTED, small),
+        ]
     story.append(Paragraph("Red flags", styles["Heading2"]))
     if summary.red_flag_episodes:
         story.append(

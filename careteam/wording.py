@@ -20,6 +20,13 @@ def patient_time(moment, patient, *, zone_named=True):
     return f"{shown} ({patient.timezone})" if zone_named else shown
 
 
+# How the worse-days table counts (tracking.selectors.worse_day_context), under it on the page and the PDF.
+WORSE_DAYS_COUNTED = (
+    "Counted over the days with any entry (an episode, an activity or a journal entry); "
+    "a day with no episode counts as severity 0."
+)
+
+
 def labels_of(values, choices):
     """Stored codes as their labels (`choices`: an enum of heeljournal.enums); a code since
     removed reads as itself."""

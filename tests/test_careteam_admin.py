@@ -341,7 +341,39 @@ def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clin
     api.post(f"/api/v1/escalations/{escalation['id']}/acknowledge/")
     page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
     past = page.split("Past escalations", 1)[1]
-    assert "Weakness in the foot" in past and "acknowledged" in past and "The user acknowledged it." in past
+    assert "Weakness in the foot" in past and "acknowledged" in past
+    assert "The patient acknowledged it in the app." in past
+
+
+def test_a_page_out_of_reach_says_why_in_the_admins_own_look(clinic, owner, linked, other):
+    from careteam.models import CareLink
+
+    CareLink.objects.filter(patient=owner).update(revoked_at=timezone.now())  # the patient ended it
+    gone = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/")
+    assert gone.status_code == 404
+    assert "they can end that in the app at any time" in gone.content.decode()
+    assert "Your patients" in gone.content.decode() and owner.email not in gone.content.decode()
+    refused = clinic.get("/admin/tracking/episode/add/")
+    assert refused.status_code == 403 and "Patients' journals are read only here" in refused.content.decode()
+
+
+def test_the_worse_days_table_says_which_days_it_counts(clinic, owner, linked, settings):
+    from careteam.reports import report_pdf
+    from careteam.wording import WORSE_DAYS_COUNTED
+    from tests.test_careteam_exports import pdf_text
+
+    settings.INSIGHT_MIN_DAYS = 2
+    api = client_for(owner)
+    shoe = footwear_logged(api)["id"]
+    log_days(api, 7, 8, footwear=shoe)
+    log_days(api, 2, 3, None, days_ago_first=6)
+    walk = {"started_at": timezone.now().isoformat(), "duration_minutes": 30, "kind": "walking"}
+    api.post("/api/v1/activities/", walk, format="json")  # a day with no episode: severity 0
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    table = page.split("Footwear and activities on worse days", 1)[1].split("</section>", 1)[0]
+    assert "2 / 3" in table  # the days with the shoes, and without: two with episodes, one with a walk
+    assert WORSE_DAYS_COUNTED in table
+    assert WORSE_DAYS_COUNTED[:36] in pdf_text(report_pdf(user=owner, days=30))  # its first line
 
 
 def test_the_patient_page_and_the_episode_list_name_red_flags_alike(clinic, owner, linked):
@@ -530,8 +562,15 @@ def test_alerts_read_most_pressing_first_with_their_history_in_words(clinic, own
     by_level = clinic.get(url("escalation"), {"o": "1"}).context_data["cl"].result_list  # the Level header
     assert [e.level for e in by_level] == ["urgent", "urgent", "emergency"]  # by rank, not by letters
     history = clinic.get(url("escalation", flagged["escalation"]["id"], "history")).content.decode()
-    assert "What happened to this alert" in history and "Opened: - → open. Its rule held on" in history
+    assert "What happened to this alert" in history
+    assert "Opened: - → open. Logged in the app on" in history  # a red flag: the day it was told
     assert "change history" not in history
+    for model, record in (("footwear", footwear_logged(api)), ("journalentry", None)):
+        if record is None:
+            api.put(f"/api/v1/journal/{owner.today()}/", {"overall": 3}, format="json")
+            record = {"id": JournalEntry.objects.get().pk}
+        kept = clinic.get(url(model, record["id"], "history")).content.decode()
+        assert "The app keeps no history of changes to this record" in kept and "change history" not in kept
     unedited = clinic.get(url("episode", flagged["id"], "history")).content.decode()
     assert "The patient has not edited this episode since logging it." in unedited
     page = clinic.get(url("escalation", acknowledged["escalation"]["id"], "change")).content.decode()

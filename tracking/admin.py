@@ -52,7 +52,8 @@ class ReaderView:
     labelled = {"user": "patient_link"}
     unread = set()
     object_history_template = "tracking/admin/record_history.html"  # history_rows, then the admin's log
-    history_title = history_empty = None
+    history_title = "Changes made in the app"
+    history_empty = "The app keeps no history of changes to this record: its page shows it as it is now."
 
     @admin.display(description="Patient")
     def patient_link(self, record):
@@ -61,9 +62,8 @@ class ReaderView:
         return format_html('<a href="{}">{}</a>', page, record.user)
 
     def history_rows(self, request, record):
-        """The record's history in the app, as {when, what} rows, or None: its History page
-        then shows the admin's own log alone."""
-        return None
+        """The record's history in the app, as {when, what} rows; None shows the admin's own log alone."""
+        return []
 
     def history_view(self, request, object_id, extra_context=None):
         record = self.get_object(request, unquote(object_id))
@@ -275,7 +275,7 @@ STILL_OPEN = ExpressionWrapper(Q(closed_at__isnull=True), output_field=BooleanFi
 
 
 def event_described(event):
-    """ "Acknowledged: open → acknowledged. The user acknowledged it." """
+    """ "Acknowledged: open → acknowledged. The patient acknowledged it in the app." """
     return f"{event.what.capitalize()}: {event.from_state or '-'} → {event.to_state}. {event.why}"
 
 

@@ -67,6 +67,8 @@ def _escalation_new(*, user, finding, today, now):
 
 def _opened_why(escalation):
     held = escalation.last_held_on
+    if escalation.reason in RED_FLAG_REASONS:  # the day it was told, which may follow the episode's
+        return f"Logged in the app on {day_words(held)}, with its episode."
     return f"Its rule held on {day_words(held)}."
 
 
@@ -153,7 +155,7 @@ def escalation_acknowledge(*, escalation, now):
         if acknowledged:
             from_state = escalation.state
             escalation.refresh_from_db()
-            _record(escalation, "acknowledged", from_state, "The user acknowledged it.", now)
+            _record(escalation, "acknowledged", from_state, "The patient acknowledged it in the app.", now)
             notifications.notifications_cancel(escalation=escalation, why="acknowledged before it was sent")
             _episodes_resync(escalation, now)
     return escalation
