@@ -12,7 +12,7 @@ from careteam import access, reports
 from careteam.chart import chart_layout, chart_svg
 from careteam.http import client_address, file_download
 from careteam.models import AccessLog, CareInvite, CareLink, Patient
-from careteam.scoping import ClinicianScopedAdmin
+from careteam.scoping import ClinicianScopedAdmin, record_lists_of
 from careteam.selectors import live_links, patient_summary
 from careteam.wording import WORSE_DAYS_COUNTED
 
@@ -102,6 +102,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
             "days": days,
             "day_choices": PAGE_DAYS,
             "worse_days_counted": WORSE_DAYS_COUNTED,
+            "record_lists": record_lists_of(patient),
         }
         return TemplateResponse(request, "careteam/admin/patient_page.html", context)
 

@@ -3,11 +3,31 @@
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.http import Http404
+from django.urls import reverse
 from django.utils.text import capfirst
 
 from careteam.access import access_record
 from careteam.http import client_address
 from careteam.selectors import patient_ids_of
+
+# The query a record list is filtered to one patient by (tracking.admin.PatientFilter's; the
+# patient page links to each list so filtered).
+PATIENT_LOOKUP = "user__id__exact"
+RECORD_LISTS = (
+    ("Episodes", "episode"),
+    ("Activities", "activity"),
+    ("Footwear", "footwear"),
+    ("Journal", "journalentry"),
+    ("Alerts", "escalation"),
+)
+
+
+def record_lists_of(patient):
+    """(label, address) of each list of the patient's records, filtered to them."""
+    return [
+        (label, f"{reverse(f'admin:tracking_{model}_changelist')}?{PATIENT_LOOKUP}={patient.pk}")
+        for label, model in RECORD_LISTS
+    ]
 
 
 class ClinicianScopedAdmin:

@@ -345,6 +345,33 @@ def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clin
     assert "The patient acknowledged it in the app." in past
 
 
+def test_the_patient_page_leads_to_each_record_and_to_lists_of_this_patient_alone(
+    clinician, clinic, owner, linked, other, superuser
+):
+    link(other, clinician)
+    client_for(other).post("/api/v1/episodes/", episode_body(severity=2), format="json")
+    flagged = (
+        client_for(owner)
+        .post(
+            "/api/v1/episodes/", episode_body(foot_weakness=True, started_at=timezone.now().isoformat()), format="json"
+        )
+        .json()
+    )
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    assert url("episode", flagged["id"], "change") in page  # the red flag's row
+    assert url("escalation", flagged["escalation"]["id"], "change") in page  # the alert's box
+    records = page.split('<p class="records">', 1)[1].split("</p>", 1)[0]
+    listed = re.search(r'href="([^"]+)">Episodes</a>', records).group(1)
+    episodes = clinic.get(listed)
+    assert [e.user_id for e in episodes.context_data["cl"].result_list] == [owner.pk]
+    assert "By patient" in episodes.content.decode()  # the side bar's filter, offering the two patients
+    as_superuser = admin_client(superuser).get(listed)  # no such side bar: it would list every account
+    assert [e.user_id for e in as_superuser.context_data["cl"].result_list] == [owner.pk]
+    AccessLog.objects.all().delete()
+    clinic.get(listed)
+    assert list(AccessLog.objects.values_list("patient__email", flat=True)) == ["owner@example.com"]
+
+
 def test_a_page_out_of_reach_says_why_in_the_admins_own_look(clinic, owner, linked, other):
     from careteam.models import CareLink
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
-from careteam.scoping import ClinicianScopedAdmin
+from careteam.scoping import PATIENT_LOOKUP, ClinicianScopedAdmin
 from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
 from heeljournal.enums import LEVEL_RANKS, HeelLocation, ReliefMeasure, Sensation
@@ -44,6 +44,14 @@ def red_flag_told(flag):
     return display
 
 
+class PatientFilter(admin.RelatedOnlyFieldListFilter):
+    """A list by patient, offering only the patients whose rows are in it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "patient"
+
+
 class ReaderView:
     """Mixed into a ModelAdmin: what a reader (a clinician, who may not change a row) sees of
     a record. Stored fields give way to a reader's rendering of them (`labelled`: labels, the
@@ -60,6 +68,15 @@ class ReaderView:
         # Django's link would open the account, which a clinician may not: a 403.
         page = reverse("admin:careteam_patient_page", args=[record.user_id])
         return format_html('<a href="{}">{}</a>', page, record.user)
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        # A clinician reads patient by patient (the patient page links to these lists so
+        # filtered); a superuser's side bar would list every account.
+        return filters if request.user.is_superuser else [("user", PatientFilter), *filters]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup == PATIENT_LOOKUP or super().lookup_allowed(lookup, value, request)
 
     def history_rows(self, request, record):
         """The record's history in the app, as {when, what} rows; None shows the admin's own log alone."""
