@@ -9,12 +9,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from careteam import access, reports
-from careteam.chart import chart_layout, chart_svg
+from careteam.chart import COLOURS, chart_layout, chart_svg
 from careteam.http import client_address, file_download
 from careteam.models import AccessLog, CareInvite, CareLink, Patient
 from careteam.scoping import ClinicianScopedAdmin, record_lists_of
 from careteam.selectors import live_links, patient_summary
 from careteam.wording import WORSE_DAYS_COUNTED
+from heeljournal.enums import EscalationLevel
 
 PAGE_DAYS = (30, 90)
 
@@ -103,6 +104,9 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
             "day_choices": PAGE_DAYS,
             "worse_days_counted": WORSE_DAYS_COUNTED,
             "record_lists": record_lists_of(patient),
+            # The chart's colours: a level reads the same in its alert's box and on the chart.
+            "level_colours": [(level, COLOURS[level]) for level in EscalationLevel],
+            "red_flag_colour": COLOURS["red_flag"],
         }
         return TemplateResponse(request, "careteam/admin/patient_page.html", context)
 

@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from careteam.chart import COLOURS
 from careteam.models import AccessLog, CareLink
 from tests.careteam_fixtures import (  # noqa: F401
     admin_client,
@@ -358,6 +359,7 @@ def test_the_patient_page_leads_to_each_record_and_to_lists_of_this_patient_alon
         .json()
     )
     page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    assert f".level-urgent {{ border-left-color: {COLOURS['urgent']}" in page  # the chart's colour for its level
     assert url("episode", flagged["id"], "change") in page  # the red flag's row
     assert url("escalation", flagged["escalation"]["id"], "change") in page  # the alert's box
     records = page.split('<p class="records">', 1)[1].split("</p>", 1)[0]
