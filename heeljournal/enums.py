@@ -77,6 +77,14 @@ class EscalationLevel(models.TextChoices):
     EMERGENCY = "emergency", "Get emergency care now"
 
 
+class EscalationState(models.TextChoices):
+    """Where an escalation stands (Escalation.state): not stored, read off its times."""
+
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CLOSED = "closed", "Closed unacknowledged"
+
+
 # Looked up, not counted out: a nightly sweep compares levels for each open escalation. A level
 # as stored (a plain string) finds its rank too.
 LEVEL_RANKS = {level: rank for rank, level in enumerate(EscalationLevel)}

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from careteam.scoping import PATIENT_LOOKUP, ClinicianScopedAdmin
 from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
-from heeljournal.enums import LEVEL_RANKS, HeelLocation, ReliefMeasure, Sensation
+from heeljournal.enums import LEVEL_RANKS, EscalationState, HeelLocation, ReliefMeasure, Sensation
 from tracking.models import (
     RED_FLAG_FIELDS,
     Activity,
@@ -296,19 +296,16 @@ def event_described(event):
     return f"{event.what.capitalize()}: {event.from_state or '-'} → {event.to_state}. {event.why}"
 
 
-class OpenFilter(admin.SimpleListFilter):
+class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("acknowledged", "Acknowledged"), ("closed", "Closed unacknowledged")]
+        return EscalationState.choices
 
     def queryset(self, request, queryset):
-        return {
-            "open": lambda: queryset.filter(closed_at__isnull=True),
-            "acknowledged": lambda: queryset.filter(acknowledged_at__isnull=False),
-            "closed": lambda: queryset.filter(closed_at__isnull=False, acknowledged_at__isnull=True),
-        }.get(self.value(), lambda: queryset)()
+        condition = Escalation.IN_STATE.get(self.value())
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class EscalationEventInline(admin.TabularInline):
@@ -340,7 +337,7 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     written_by_the_app = True
 
     list_display = ("user", "level_label", "reason", "opened_listed", "state_label")
-    list_filter = (OpenFilter, "level", "reason")
+    list_filter = (StateFilter, "level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
     inlines = [EscalationEventInline]
@@ -373,7 +370,7 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="State")
     def state_label(self, escalation):
-        return escalation.state.capitalize()
+        return escalation.state.label
 
     def history_rows(self, request, escalation):
         return [

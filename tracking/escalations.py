@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert
 from heeljournal.dates import day_words
-from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason
+from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason, EscalationState
 from heeljournal.serializers import utc_iso
 from tracking import notifications
 from tracking.models import RED_FLAG_FIELDS, Episode, Escalation, EscalationEvent
@@ -135,7 +135,7 @@ def escalation_close(*, escalation, why, now, what="closed"):
     closed = Escalation.objects.filter(pk=escalation.pk, closed_at__isnull=True).update(closed_at=now)
     if closed:
         escalation.closed_at = now
-        _record(escalation, what, "open", why, now)
+        _record(escalation, what, EscalationState.OPEN, why, now)
         notifications.notifications_cancel(escalation=escalation, why=why)
         _episodes_resync(escalation, now)
     return bool(closed)
@@ -181,7 +181,8 @@ def escalation_resend(*, escalation, now):
     if resent:
         escalation.sends += 1
         escalation.last_sent_at = now
-        _record(escalation, "resent", "open", f"Still holds, unacknowledged: re-send {escalation.sends - 1}.", now)
+        why = f"Still holds, unacknowledged: re-send {escalation.sends - 1}."
+        _record(escalation, "resent", EscalationState.OPEN, why, now)
     return bool(resent)
 
 

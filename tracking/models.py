@@ -15,6 +15,7 @@ from heeljournal.enums import (
     Channel,
     EscalationLevel,
     EscalationReason,
+    EscalationState,
     FootwearKind,
     Side,
     SupportLevel,
@@ -247,8 +248,15 @@ class Escalation(models.Model):
     @property
     def state(self):
         if self.acknowledged_at:
-            return "acknowledged"
-        return "open" if self.closed_at is None else "closed"
+            return EscalationState.ACKNOWLEDGED
+        return EscalationState.OPEN if self.closed_at is None else EscalationState.CLOSED
+
+    # The same, as a condition on stored escalations.
+    IN_STATE = {
+        EscalationState.OPEN: models.Q(closed_at__isnull=True),
+        EscalationState.ACKNOWLEDGED: models.Q(acknowledged_at__isnull=False),
+        EscalationState.CLOSED: models.Q(closed_at__isnull=False, acknowledged_at__isnull=True),
+    }
 
 
 class EscalationEvent(models.Model):
