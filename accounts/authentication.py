@@ -4,6 +4,9 @@ from rest_framework import authentication, exceptions
 from accounts.tokens import token_authenticate
 from heeljournal.throttling import device_counter
 
+# A request whose token was good when it arrived, for an account erased before it was done.
+ACCOUNT_GONE = "This account no longer exists."
+
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <token>`, one token per device."""

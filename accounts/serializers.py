@@ -35,6 +35,9 @@ class LocalTimeField(serializers.TimeField):
         return time
 
 
+EMAIL_TAKEN = "An account with this email already exists."
+
+
 class RegisterSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     timezone = TimeZoneField(required=False, default="UTC")
@@ -43,10 +46,11 @@ class RegisterSerializer(serializers.ModelSerializer):
         model = User
         fields = ("id", "email", "password", "timezone")
         read_only_fields = ("id",)
+        extra_kwargs = {"email": {"validators": []}}  # validate_email's check, whatever the letters' case
 
     def validate_email(self, value):
         if User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError("An account with this email already exists.")
+            raise serializers.ValidationError(EMAIL_TAKEN)
         return value.lower()
 
     def validate(self, attrs):

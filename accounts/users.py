@@ -1,29 +1,52 @@
 """The one writer of accounts and their devices."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Device, User
 from tracking.records import local_dates_recompute
 
 
+class EmailTaken(Exception):
+    """Another sign-up with this email got there first (a double tap, a retry)."""
+
+
+class AccountGone(Exception):
+    """The account was erased while this request was on its way."""
+
+
 def user_register(*, email, password, timezone="UTC"):
-    return User.objects.create_user(email=email, password=password, timezone=timezone)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, timezone=timezone)
+    except IntegrityError:
+        raise EmailTaken from None
 
 
 @transaction.atomic
 def user_update(*, user, data):
-    zone_changed = "timezone" in data and data["timezone"] != user.timezone
+    """Change preferences. The account's row is locked first: an erasure on its way either
+    waits for this change or has happened, and then this raises AccountGone (a plain save
+    would have written the erased account back)."""
+    current = User.objects.select_for_update().filter(pk=user.pk).first()
+    if current is None:
+        raise AccountGone
+    zone_changed = "timezone" in data and data["timezone"] != current.timezone
     for name, value in data.items():
         setattr(user, name, value)
-    user.save()
+    user.save(update_fields=list(data))
     if zone_changed:
         local_dates_recompute(user=user)
     return user
 
 
+@transaction.atomic
 def user_erase(*, user):
-    """The account and every record of it, tombstones and tokens included."""
-    user.delete()
+    """The account and every record of it, tombstones and tokens included. The account's row
+    is locked before its records are gathered: a record another of its requests writes
+    meanwhile is then either gathered too or refused (heeljournal.api answers 401), never left
+    to fail the erasure."""
+    if User.objects.select_for_update().filter(pk=user.pk).exists():
+        user.delete()
 
 
 def device_register(*, user, platform, token):

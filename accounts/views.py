@@ -7,8 +7,10 @@ from rest_framework.throttling import AnonRateThrottle, BaseThrottle
 from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
+from accounts.authentication import ACCOUNT_GONE
 from accounts.models import Device
 from accounts.serializers import (
+    EMAIL_TAKEN,
     DeviceSerializer,
     MeSerializer,
     RegisterSerializer,
@@ -40,7 +42,10 @@ class RegisterView(APIView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = users.user_register(**serializer.validated_data)
+        try:
+            user = users.user_register(**serializer.validated_data)
+        except users.EmailTaken:
+            raise exceptions.ValidationError({"email": [EMAIL_TAKEN]}) from None
         return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -95,7 +100,10 @@ class MeView(generics.RetrieveUpdateDestroyAPIView):
         return self.request.user
 
     def perform_update(self, serializer):
-        serializer.instance = users.user_update(user=self.request.user, data=serializer.validated_data)
+        try:
+            serializer.instance = users.user_update(user=self.request.user, data=serializer.validated_data)
+        except users.AccountGone:
+            raise exceptions.AuthenticationFailed(ACCOUNT_GONE) from None
 
     def perform_destroy(self, instance):
         users.user_erase(user=instance)

@@ -7,7 +7,7 @@ from datetime import UTC
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError, models
+from django.db import IntegrityError, InterfaceError, OperationalError, models
 from django.http import JsonResponse
 from django.urls import is_valid_path
 from django.utils.dateparse import parse_datetime
@@ -19,6 +19,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.authentication import ACCOUNT_GONE
 from heeljournal.middleware import is_api
 
 RETRY_AFTER_SECONDS = 5
@@ -34,12 +35,22 @@ def exception_handler(exc, context):
     """DRF's handler, plus clean answers for a lost database and an oversized body."""
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "The request body is too large."}, status=413)
+    if isinstance(exc, IntegrityError) and _account_erased(context["request"]):
+        response = drf_exception_handler(exceptions.AuthenticationFailed(ACCOUNT_GONE), context)
+        response["WWW-Authenticate"] = context["view"].get_authenticate_header(context["request"])
+        return response
     if isinstance(exc, (OperationalError, InterfaceError)):  # the database went away
         log.error("database unavailable: %s", exc, exc_info=exc)
         response = drf_exception_handler(ServiceUnavailable(), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return drf_exception_handler(exc, context)
+
+
+def _account_erased(request):
+    """A write refused because its account was erased meanwhile (accounts.users.user_erase)."""
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated) and not type(user).objects.filter(pk=user.pk).exists()
 
 
 def not_found(request, exception):

@@ -235,6 +235,8 @@ PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 MAX_PAGE_SIZE = env.int("MAX_PAGE_SIZE", default=200)
 # A start time may lie this far in the future (clock drift between phone and server).
 FUTURE_ALLOWANCE_SECONDS = env.int("FUTURE_ALLOWANCE_SECONDS", default=5 * 60)
+# ...and may lie no further back than this year.
+EARLIEST_START_YEAR = env.int("EARLIEST_START_YEAR", default=1900)
 
 # --- Clinical rules (../shared/clinical-rules.md); every one appears in an escalation's evidence.
 PERSISTENT_WINDOW_DAYS = env.int("PERSISTENT_WINDOW_DAYS", default=14)

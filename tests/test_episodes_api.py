@@ -5,6 +5,8 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import episode_body, footwear_logged
+from tracking import records
+from tracking.models import Episode
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/episodes/"
@@ -339,3 +341,35 @@ def test_an_edit_is_kept_in_the_episodes_history(api):
     assert revision.changes == {"severity": [4, 7]}  # notes did not change
     api.patch(f"{URL}{episode['id']}/", {"severity": 7}, format="json")
     assert EpisodeRevision.objects.count() == 1  # nothing changed: no edit to read
+
+
+# --- Edits that cross: each request edits the record as it stands when its write begins -----
+
+
+def test_two_edits_at_once_each_keep_their_own_fields(api):
+    episode = post(api, severity=1, notes="orig").json()
+    first, second = (Episode.objects.get(pk=episode["id"]) for _ in range(2))  # each request's copy, read early
+    records.episode_update(episode=first, data={"severity": 9})
+    records.episode_update(episode=second, data={"notes": "edited"})
+    stored = api.get(f"{URL}{episode['id']}/").json()
+    assert (stored["severity"], stored["notes"]) == (9, "edited")
+    assert second.severity == 9  # the second request's answer holds the first one's edit too
+
+
+def test_an_edit_that_crosses_a_deletion_does_not_bring_the_record_back(api):
+    episode = post(api).json()
+    on_its_way = Episode.objects.get(pk=episode["id"])
+    assert api.delete(f"{URL}{episode['id']}/").status_code == 204
+    with pytest.raises(records.RecordGone):
+        records.episode_update(episode=on_its_way, data={"severity": 8})
+    assert api.get(f"{URL}{episode['id']}/").status_code == 404
+    assert Episode.with_tombstones.get(pk=episode["id"]).severity != 8
+
+
+@pytest.mark.parametrize("started_at", ["0001-01-01T00:00:00+00:00", "1899-12-31T23:00:00Z"])
+def test_a_start_before_the_earliest_year_is_a_400(api, started_at):
+    response = post(api, started_at=started_at)
+    assert response.status_code == 400
+    assert response.json() == {"started_at": ["This time is too far in the past: it must be in 1900 or later."]}
+    assert post(api, started_at="1900-01-01T00:00:00+14:00").status_code == 400  # 1899 in UTC
+    assert post(api, started_at="1900-01-01T12:00:00Z").status_code == 201

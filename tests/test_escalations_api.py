@@ -40,6 +40,21 @@ def test_acknowledge_sets_the_time_and_answers_the_escalation(api):
     assert again.json()["acknowledged_at"] == response.json()["acknowledged_at"]
 
 
+def test_an_acknowledgement_that_crosses_another_answers_it_as_stored(api):
+    from django.utils import timezone as django_timezone
+
+    from tracking.escalations import escalation_acknowledge
+    from tracking.models import Escalation
+
+    escalation = red_flag(api)
+    first, retry = (Escalation.objects.get(pk=escalation["id"]) for _ in range(2))  # both read before either wrote
+    acknowledged = escalation_acknowledge(escalation=first, now=django_timezone.now())
+    answered = escalation_acknowledge(escalation=retry, now=django_timezone.now())
+    assert answered.acknowledged_at == acknowledged.acknowledged_at is not None
+    assert answered.closed_at is not None
+    assert list(answered.events.values_list("what", flat=True)) == ["opened", "acknowledged"]  # once
+
+
 def test_another_users_escalation_is_not_found(api, other_api):
     escalation = red_flag(other_api)
     assert api.get(f"{URL}{escalation['id']}/").status_code == 404

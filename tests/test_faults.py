@@ -406,3 +406,57 @@ def test_fifty_identical_retries_at_once_make_one_record_and_one_answer(worker_e
     assert Episode.objects.count() == 1
     assert Escalation.objects.count() == 1  # the red flag escalated once
     assert len(fcm.messages) == 1  # and the phone was told once
+
+
+@pytest.mark.real_stack
+def test_requests_that_cross_lose_no_edit_revive_no_deletion_and_erase_the_account_whole(worker_env, owner, other):
+    """Each pair is sent at once, many times over (a phone replaying its queue while another syncs)."""
+    server = Gunicorn(worker_env)
+    mine, theirs = bearer(owner), bearer(other)
+
+    def at_once(*calls):
+        start = threading.Barrier(len(calls))
+
+        def run(call):
+            start.wait()
+            return call()
+
+        with ThreadPoolExecutor(len(calls)) as pool:
+            return list(pool.map(run, calls))
+
+    def call(method, path, secret, body=None):
+        def send():
+            response = requests.request(
+                method, f"{server.url}/api/v1/{path}", json=body, headers={"Authorization": secret}, timeout=30
+            )
+            return response.status_code
+
+        return send
+
+    try:
+        for _ in range(15):
+            episode = requests.post(
+                f"{server.url}/api/v1/episodes/",
+                json=episode_body(severity=1, notes="orig"),
+                headers={"Authorization": mine},
+                timeout=30,
+            ).json()["id"]
+            path = f"episodes/{episode}/"
+            assert at_once(
+                call("PATCH", path, mine, {"severity": 9}), call("PATCH", path, mine, {"notes": "edited"})
+            ) == [200, 200]
+            stored = Episode.objects.get(pk=episode)
+            assert (stored.severity, stored.notes) == (9, "edited")  # neither edit lost
+            deleted, edited = at_once(call("DELETE", path, mine), call("PATCH", path, mine, {"severity": 8}))
+            assert deleted == 204 and edited in (200, 404)
+            assert Episode.with_tombstones.get(pk=episode).deleted_at is not None  # and it stays deleted
+        answers = at_once(
+            call("DELETE", "me/", theirs),
+            call("POST", "episodes/", theirs, episode_body()),
+            call("PATCH", "me/", theirs, {"reminder_time": "08:00"}),
+        )
+    finally:
+        server.stop()
+    assert answers[0] == 204 and answers[1] in (201, 401) and answers[2] in (200, 401)
+    assert not type(other).objects.filter(email=other.email).exists()  # erased, and not written back
+    assert not Episode.with_tombstones.filter(user_id=other.pk).exists()

@@ -139,3 +139,32 @@ def test_a_device_can_be_removed(api):
     device = api.post("/api/v1/devices/", {"platform": "ios", "token": "t1"}, format="json").json()
     assert api.delete(f"/api/v1/devices/{device['id']}/").status_code == 204
     assert api.delete(f"/api/v1/devices/{device['id']}/").status_code == 404
+
+
+# --- An account erased while another of its requests is on its way ----------------------------
+
+
+def test_a_preference_change_that_crosses_the_erasure_does_not_bring_the_account_back(owner):
+    from rest_framework.test import APIClient
+
+    on_its_way = APIClient()
+    on_its_way.force_authenticate(user=owner)  # its token was good when it arrived
+    User.objects.filter(pk=owner.pk).delete()
+    response = on_its_way.patch("/api/v1/me/", {"reminder_time": "08:00"}, format="json")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "This account no longer exists."}
+    assert not User.objects.filter(email=owner.email).exists()
+
+
+def test_a_record_written_as_the_account_is_erased_is_a_401_not_a_500(transactional_db, owner):
+    # Transactional: the database checks a record's account when its write commits.
+    from rest_framework.test import APIClient
+
+    on_its_way = APIClient()
+    on_its_way.force_authenticate(user=owner)
+    User.objects.filter(pk=owner.pk).delete()
+    for body in (episode_body(), episode_body(id="0d5c6a48-2f1e-4a55-9f55-2b0d0c9d2f11")):
+        response = on_its_way.post("/api/v1/episodes/", body, format="json")
+        assert response.status_code == 401, response.content
+        assert response["WWW-Authenticate"] == "Bearer"
+    assert not Episode.with_tombstones.exists()

@@ -147,14 +147,15 @@ def _episodes_resync(escalation, now):
 
 
 def escalation_acknowledge(*, escalation, now):
-    """The user has read it: it closes, and alerts not yet sent are dropped."""
+    """The user has read it: it closes, and alerts not yet sent are dropped. A retry, or a
+    second phone, finds it acknowledged already and answers it as stored."""
     with transaction.atomic():
         acknowledged = Escalation.objects.filter(pk=escalation.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, closed_at=Coalesce("closed_at", Value(now))
         )
+        from_state = escalation.state
+        escalation.refresh_from_db()
         if acknowledged:
-            from_state = escalation.state
-            escalation.refresh_from_db()
             _record(escalation, "acknowledged", from_state, "The patient acknowledged it in the app.", now)
             notifications.notifications_cancel(escalation=escalation, why="acknowledged before it was sent")
             _episodes_resync(escalation, now)

@@ -12,6 +12,10 @@ from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue,
 from tracking.models import DAY_FIGURE_COLUMNS, Activity, Episode, EpisodeRevision, Footwear, JournalEntry
 
 
+class RecordGone(Exception):
+    """The record was deleted while an edit of it was on its way (another phone, a moment ago)."""
+
+
 class RecordConflict(Exception):
     """A client id that names a different (or deleted) record; `detail` says which, to the
     user whose record it is."""
@@ -45,6 +49,8 @@ def record_create(*, model, user, data, record_id=None):
         with transaction.atomic():
             return model.objects.create(id=record_id, user=user, **data), True
     except IntegrityError:
+        if not model.with_tombstones.filter(pk=record_id).exists():
+            raise  # not the id: the account erased meanwhile, say (heeljournal.api answers it)
         return _stored_twin(user=user, candidate=model(id=record_id, user=user, **data)), False
 
 
@@ -137,8 +143,23 @@ def episode_delete(*, episode):
 
 
 def record_update(*, record, data):
-    """Apply `data` to `record`; returns what changed, {field: [before, after]}. A record left
-    as it was is not saved: its updated_at stays, so no phone downloads it again."""
+    """Apply `data` to `record` as it stands now; returns what changed, {field: [before, after]}.
+
+    The row is read again under a lock: of two edits at once, each keeps its own fields (the
+    second no longer writes back the first one's stale copy), and an edit of a record deleted
+    meanwhile raises RecordGone rather than bring it back ("deleted_at" in `data` may). A record
+    left as it was is not saved: its updated_at stays, so no phone downloads it again.
+    """
+    with transaction.atomic():
+        current = type(record).with_tombstones.select_for_update().filter(pk=record.pk).first()
+        if current is None or (current.deleted_at is not None and "deleted_at" not in data):
+            raise RecordGone
+        for field in record._meta.concrete_fields:
+            setattr(record, field.attname, getattr(current, field.attname))
+        return _changes_save(record, data)
+
+
+def _changes_save(record, data):
     fields = [record._meta.get_field(name) for name in data]
     before = {field.name: field.value_from_object(record) for field in fields}
     for name, value in data.items():

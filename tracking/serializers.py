@@ -25,13 +25,21 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class NotInFutureDateTimeField(AwareDateTimeField):
-    default_error_messages = {"future": "This time is in the future."}
+class StartedAtField(AwareDateTimeField):
+    """When something began: not in the future (beyond a clock's drift), nor before
+    EARLIEST_START_YEAR (a date picker's slip; year 1 would not even fit every time zone)."""
+
+    default_error_messages = {
+        "future": "This time is in the future.",
+        "past": "This time is too far in the past: it must be in {year} or later.",
+    }
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
         if moment > timezone.now() + timedelta(seconds=settings.FUTURE_ALLOWANCE_SECONDS):
             self.fail("future")
+        if moment.year < settings.EARLIEST_START_YEAR:
+            self.fail("past", year=settings.EARLIEST_START_YEAR)
         return moment
 
 
@@ -131,7 +139,7 @@ class FootwearSerializer(RecordSerializer):
 
 
 class EpisodeSerializer(RecordSerializer):
-    started_at = NotInFutureDateTimeField()
+    started_at = StartedAtField()
     locations = ChoiceListField(HeelLocation.choices, allow_empty=False)
     sensations = ChoiceListField(Sensation.choices, allow_empty=False)
     footwear = OwnFootwearField(allow_null=True, required=False)
@@ -164,7 +172,7 @@ class EpisodeSerializer(RecordSerializer):
 
 
 class ActivitySerializer(RecordSerializer):
-    started_at = NotInFutureDateTimeField()
+    started_at = StartedAtField()
     footwear = OwnFootwearField(allow_null=True, required=False)
 
     class Meta(RecordSerializer.Meta):

@@ -126,7 +126,13 @@ class UserRecordViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("id", None)  # a record keeps its id
-        records.record_update(record=serializer.instance, data=data)
+        try:
+            self.record_update(record=serializer.instance, data=data)
+        except records.RecordGone:
+            raise exceptions.NotFound("This record was deleted meanwhile.") from None
+
+    def record_update(self, *, record, data):
+        records.record_update(record=record, data=data)
 
     def perform_destroy(self, instance):
         records.record_delete(record=instance)
@@ -159,10 +165,8 @@ class EpisodeViewSet(UserRecordViewSet):
     def record_create(self, *, record_id, data):
         return records.episode_log(user=self.request.user, data=data, record_id=record_id)
 
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("id", None)
-        records.episode_update(episode=serializer.instance, data=data)
+    def record_update(self, *, record, data):
+        records.episode_update(episode=record, data=data)
 
     def perform_destroy(self, instance):
         records.episode_delete(episode=instance)
