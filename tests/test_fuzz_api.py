@@ -25,6 +25,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from heeljournal.wsgi import application
 from tests.conftest import PASSWORD, episode_body
@@ -99,3 +100,18 @@ def test_no_request_gets_a_server_error_or_an_undocumented_answer(case, patient)
         headers={"Authorization": f"Bearer {token}"},
         excluded_checks=[positive_data_acceptance, negative_data_rejection],
     )
+
+
+@pytest.mark.parametrize("kind", ["episodes", "footwear", "activities", "journal"])
+def test_a_sync_page_with_a_deleted_record_is_one_the_document_describes(patient, kind):
+    """A phone's client, generated from the document, must read a tombstone (it once described
+    none: every item was a whole record)."""
+    token, records = patient
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.delete(f"/api/v1/{kind}/{records[kind]}/").status_code == 204
+    operation = schema[f"/api/v1/{kind}/"]["GET"]
+    case = operation.Case(query={"updated_since": "2000-01-01T00:00:00Z"})
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    assert response.json()["results"][-1]["deleted"] is True  # the last change: the deletion
+    case.validate_response(response, checks=[response_schema_conformance])

@@ -124,6 +124,14 @@ class RecordSerializer(ModelSerializer):
         ]
 
 
+class DeletedRecordSerializer(serializers.Serializer):
+    """A record deleted since a sync's `updated_since`, as RecordSerializer answers it (a tombstone)."""
+
+    id = serializers.UUIDField()
+    deleted = serializers.BooleanField(help_text="Always true: the phone forgets this record")
+    updated_at = serializers.DateTimeField(help_text="When it was deleted")
+
+
 class FootwearSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Footwear

@@ -4,7 +4,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +23,7 @@ from tracking.exports import export_document
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 from tracking.serializers import (
     ActivitySerializer,
+    DeletedRecordSerializer,
     EpisodeSerializer,
     EscalationSerializer,
     FootwearSerializer,
@@ -67,7 +74,18 @@ def record_create_answers(serializer):
     )
 
 
-@extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
+def record_list_answers(serializer, *parameters):
+    """The answers of a record list, for the OpenAPI document: a sync's page also holds the
+    records deleted since, as tombstones, so each item is one or the other."""
+    either = PolymorphicProxySerializer(
+        component_name=f"{serializer.Meta.model.__name__}OrDeleted",
+        serializers=[serializer, DeletedRecordSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+    return extend_schema(parameters=[UPDATED_SINCE, *parameters], responses=either)
+
+
 class UserRecordViewSet(viewsets.ModelViewSet):
     """A user's own records of one kind; anyone else's do not exist here (404)."""
 
@@ -138,19 +156,17 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         records.record_delete(record=instance)
 
 
-@extend_schema_view(create=record_create_answers(FootwearSerializer))
+@extend_schema_view(create=record_create_answers(FootwearSerializer), list=record_list_answers(FootwearSerializer))
 class FootwearViewSet(UserRecordViewSet):
     model = Footwear
     serializer_class = FootwearSerializer
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            UPDATED_SINCE,
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First local date"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date"),
-        ]
+    list=record_list_answers(
+        EpisodeSerializer,
+        OpenApiParameter("from", OpenApiTypes.DATE, description="First local date"),
+        OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date"),
     ),
     create=record_create_answers(EpisodeSerializer),
 )
@@ -181,14 +197,17 @@ class EpisodeViewSet(UserRecordViewSet):
             query.where("local_date", "<=", last)
 
 
-@extend_schema_view(create=record_create_answers(ActivitySerializer))
+@extend_schema_view(create=record_create_answers(ActivitySerializer), list=record_list_answers(ActivitySerializer))
 class ActivityViewSet(UserRecordViewSet):
     model = Activity
     serializer_class = ActivitySerializer
     list_ordering = "-started_at"
 
 
-@extend_schema_view(update=extend_schema(responses={200: JournalEntrySerializer, 201: JournalEntrySerializer}))
+@extend_schema_view(
+    update=extend_schema(responses={200: JournalEntrySerializer, 201: JournalEntrySerializer}),
+    list=record_list_answers(JournalEntrySerializer),
+)
 class JournalViewSet(UserRecordViewSet):
     """One entry per local date, addressed by the date; PUT creates or replaces it."""
 
