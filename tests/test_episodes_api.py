@@ -373,3 +373,12 @@ def test_a_start_before_the_earliest_year_is_a_400(api, started_at):
     assert response.json() == {"started_at": ["This time is too far in the past: it must be in 1900 or later."]}
     assert post(api, started_at="1900-01-01T00:00:00+14:00").status_code == 400  # 1899 in UTC
     assert post(api, started_at="1900-01-01T12:00:00Z").status_code == 201
+
+
+def test_a_deleted_episode_keeps_none_of_the_users_words(api):
+    episode = post(api, notes="a private note").json()
+    api.patch(f"{URL}{episode['id']}/", {"notes": "a second thought"}, format="json")
+    assert api.delete(f"{URL}{episode['id']}/").status_code == 204
+    tombstone = Episode.with_tombstones.get(pk=episode["id"])
+    assert tombstone.notes == "" and not tombstone.revisions.exists()  # what sync needs is its id and time
+    assert "a private note" not in api.get("/api/v1/me/export/").content.decode()

@@ -139,6 +139,7 @@ TREND_INPUTS = {*DAY_FIGURE_COLUMNS, "started_at"}
 def episode_delete(*, episode):
     with transaction.atomic():
         record_delete(record=episode)
+        episode.revisions.all().delete()  # what its edits held, the notes' old words among it
         trend_check_schedule(user=episode.user)
 
 
@@ -174,10 +175,17 @@ def _changes_save(record, data):
     return changes
 
 
+# What a tombstone does not keep: the user's own words. Sync needs only its id and time.
+CLEARED_ON_DELETE = ("notes",)
+
+
 def record_delete(*, record):
     """Leave a tombstone so every phone of the user learns of the deletion."""
     record.deleted_at = timezone.now()
-    record.save(update_fields=["deleted_at", "updated_at"])
+    cleared = [field.name for field in record._meta.concrete_fields if field.name in CLEARED_ON_DELETE]
+    for name in cleared:
+        setattr(record, name, "")
+    record.save(update_fields=["deleted_at", "updated_at", *cleared])
 
 
 def local_dates_recompute(*, user):
