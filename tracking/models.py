@@ -77,6 +77,13 @@ def _severity_field(verbose_name, **kwargs):
     )
 
 
+def _duration_field(**kwargs):
+    """Minutes, within one day."""
+    return models.PositiveSmallIntegerField(
+        "duration (minutes)", validators=[MinValueValidator(1), MaxValueValidator(24 * 60)], **kwargs
+    )
+
+
 class DatedRecord(UserRecord):
     """A record of something that happened at a time, filed under the user's own local date."""
 
@@ -115,7 +122,7 @@ RED_FLAG_FIELDS = ("sudden_onset", "foot_weakness", "bowel_bladder_change")
 class Episode(DatedRecord):
     """One spell of heel numbness as the user felt it."""
 
-    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)", null=True, blank=True)
+    duration_minutes = _duration_field(null=True, blank=True)
     side = models.CharField(max_length=10, choices=Side.choices)
     locations = models.JSONField(default=list)
     sensations = models.JSONField(default=list)
@@ -176,7 +183,7 @@ class EpisodeRevision(models.Model):
 
 
 class Activity(DatedRecord):
-    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)")
+    duration_minutes = _duration_field()
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
 
     class Meta(DatedRecord.Meta):

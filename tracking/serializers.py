@@ -171,12 +171,6 @@ class EpisodeSerializer(RecordSerializer):
             "notes",
             "escalation",
         )
-        extra_kwargs = {
-            "duration_minutes": {"min_value": 1, "max_value": 1440},
-            "severity": {"min_value": 0, "max_value": 10},
-            "pain": {"min_value": 0, "max_value": 10},
-            "notes": {"max_length": 2000},
-        }
 
 
 class ActivitySerializer(RecordSerializer):
@@ -186,10 +180,6 @@ class ActivitySerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Activity
         fields = RecordSerializer.Meta.fields + ("started_at", "duration_minutes", "kind", "footwear", "notes")
-        extra_kwargs = {
-            "duration_minutes": {"min_value": 1, "max_value": 1440},
-            "notes": {"max_length": 2000},
-        }
 
 
 class JournalEntrySerializer(RecordSerializer):
@@ -200,7 +190,6 @@ class JournalEntrySerializer(RecordSerializer):
         model = JournalEntry
         fields = RecordSerializer.Meta.fields + ("date", "overall", "relief_measures", "notes")
         read_only_fields = RecordSerializer.Meta.read_only_fields + ("date",)
-        extra_kwargs = {"overall": {"min_value": 0, "max_value": 10}, "notes": {"max_length": 5000}}
 
 
 class InsightsQuerySerializer(serializers.Serializer):
