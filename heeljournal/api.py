@@ -82,7 +82,7 @@ class SingleRendererNegotiation(DefaultContentNegotiation):
 
 
 class PageSizes:
-    """Every list's page size, and the most a phone may ask for."""
+    """Every list's page size, the most a phone may ask for, and the answer to a bad cursor."""
 
     page_size = settings.PAGE_SIZE
     max_page_size = settings.MAX_PAGE_SIZE
@@ -97,6 +97,10 @@ class PageSizes:
         if not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
             raise exceptions.ValidationError({self.page_size_query_param: ["Use a whole number from 1."]})
         return min(int(asked), self.max_page_size)
+
+    @staticmethod
+    def cursor_refused():
+        return exceptions.ValidationError({"cursor": ["Not a cursor from this list; start again from the first page."]})
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -120,9 +124,7 @@ class NewestFirstPagination(PageSizes, CursorPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request):
-        invalid = exceptions.ValidationError(
-            {"cursor": ["Not a cursor from this list; start again from the first page."]}
-        )
+        invalid = self.cursor_refused()
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:

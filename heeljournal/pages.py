@@ -15,7 +15,6 @@ from functools import cache
 
 import orjson
 from django.db import connection, models
-from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -167,7 +166,5 @@ class KeysetPagination(PageSizes, CursorPagination):
             position = cursor_position(_field(model, self.order_field), position)
             record_id = cursor_position(_field(model, "id"), record_id)
         except (ValueError, TypeError):
-            raise exceptions.ValidationError(
-                {"cursor": ["Not a cursor from this list; start again from the first page."]}
-            ) from None
+            raise self.cursor_refused() from None
         return (position, record_id), backwards

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 
@@ -148,6 +149,20 @@ def worse_day_context(*, user, first, last, min_days):
 
 def _worst_first(items):
     return sorted(items, key=lambda item: item["difference"], reverse=True)
+
+
+def insights_of(*, user, days):
+    """The user's last `days` days (insights/): each day's figures, what goes with worse days,
+    and the most pressing open alert."""
+    last = user.today()
+    first = last - timedelta(days=days - 1)
+    footwear, activities = worse_day_context(user=user, first=first, last=last, min_days=settings.INSIGHT_MIN_DAYS)
+    return {
+        "days": daily_figures(user=user, first=first, last=last),
+        "footwear": footwear,
+        "activities": activities,
+        "status": alert_status(user=user),
+    }
 
 
 def alert_status(*, user):

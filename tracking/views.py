@@ -276,15 +276,5 @@ class InsightsView(APIView):
     def get(self, request):
         query = InsightsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        last = request.user.today()
-        first = last - timedelta(days=query.validated_data["days"] - 1)
-        footwear, activities = selectors.worse_day_context(
-            user=request.user, first=first, last=last, min_days=settings.INSIGHT_MIN_DAYS
-        )
-        body = {
-            "days": selectors.daily_figures(user=request.user, first=first, last=last),
-            "footwear": footwear,
-            "activities": activities,
-            "status": selectors.alert_status(user=request.user),
-        }
-        return Response(InsightsSerializer(body).data)
+        insights = selectors.insights_of(user=request.user, days=query.validated_data["days"])
+        return Response(InsightsSerializer(insights).data)
