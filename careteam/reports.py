@@ -102,6 +102,7 @@ def records_csv(*, user):
         values = _values(escalation, ("level", "reason", "title", "state", "acknowledged_at", "closed_at"))
         rows.append(_row(escalation, "escalation", date=user.local_date(escalation.created_at), **values))
     out = io.StringIO()
+    out.write("\ufeff")  # a byte-order mark: Excel reads the file as UTF-8 only with it (accents, emoji)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerows([spreadsheet_safe(row.get(column)) for column in CSV_COLUMNS] for row in rows)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(text):
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def pdf_text(content):
@@ -105,7 +105,8 @@ def test_the_patient_downloads_their_csv(api, owner):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    body = response.content.decode()
+    body = response.content.decode("utf-8-sig")  # as a spreadsheet reads it: Excel needs the mark
+    assert response.content.startswith("\ufeff".encode())
     assert body.splitlines()[0].split(",") == CSV_COLUMNS
     assert len(rows(body)) == 7
     assert not AccessLog.objects.exists()  # a patient reading their own journal is not someone looking
