@@ -263,6 +263,15 @@ def test_from_and_to_are_the_users_local_dates(api):
     assert sorted(e["severity"] for e in response.json()["results"]) == [1, 2]
 
 
+def test_a_sync_is_narrowed_by_from_and_to_as_well(api):
+    post(api, started_at="2026-11-23T12:00:00+00:00", severity=1)
+    kept = post(api, started_at="2026-11-24T12:00:00+00:00", severity=2).json()
+    gone = post(api, started_at="2026-11-24T13:00:00+00:00", severity=3).json()
+    api.delete(f"{URL}{gone['id']}/")
+    synced = api.get(URL, {"updated_since": "2000-01-01T00:00:00Z", "from": "2026-11-24", "to": "2026-11-24"}).json()
+    assert [(e["id"], e.get("deleted", False)) for e in synced["results"]] == [(kept["id"], False), (gone["id"], True)]
+
+
 @pytest.mark.parametrize("query", [{"from": "2026-13-01"}, {"to": "soon"}, {"from": "2026-11-25", "to": "2026-11-24"}])
 def test_bad_date_filters_are_a_400(api, query):
     response = api.get(URL, query)

@@ -116,10 +116,11 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         order = self.list_ordering if since is None else "updated_at"
         query = PageQuery(self.model, serializer_class.list_columns(), order).where("user", "=", request.user.pk)
         if since is None:
-            self.filter_list(query.where("deleted_at", "IS NULL"))
+            query.where("deleted_at", "IS NULL")
         else:
             overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
             query.where("updated_at", ">=", max(since, EARLIEST + overlap) - overlap)
+        self.filter_list(query)  # a sync is narrowed by them too (it ignored an episode's from and to)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
