@@ -7,16 +7,15 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
 from accounts.models import User
 from careteam.models import AccessLog, CareInvite, CareLink
 from careteam.wording import evidence_described, labels_of, patient_time
-from heeljournal.enums import LEVEL_RANKS, ActivityKind, HeelLocation, ReliefMeasure, Sensation, Side
+from heeljournal.enums import LEVEL_RANKS, ActivityKind, EscalationReason, HeelLocation, ReliefMeasure, Sensation, Side
 from tracking import selectors as tracking_selectors
-from tracking.models import RED_FLAG_FIELDS, Episode, Escalation, EscalationEvent, JournalEntry
-
-ANY_RED_FLAG = reduce(or_, (Q(**{flag: True}) for flag in RED_FLAG_FIELDS))
+from tracking.models import Episode, Escalation, EscalationEvent, JournalEntry
+from tracking.trends import Rules
 
 
 def live_links():
@@ -96,7 +95,9 @@ def patient_summary(*, patient, days, today=None):
     first = last - timedelta(days=days - 1)
     window = Episode.objects.filter(user=patient, local_date__range=(first, last))
     episodes = list(window.values("side", "locations", "sensations"))
-    red_flag_episodes = list(window.filter(ANY_RED_FLAG).order_by("-started_at"))
+    rules = Rules.from_settings()
+    raised = reduce(or_, (condition(rules) for condition in tracking_selectors.RED_FLAG_COUNTS.values()))
+    red_flag_episodes = list(window.filter(raised).order_by("-started_at"))
     footwear, activities = tracking_selectors.worse_day_context(
         user=patient, first=first, last=last, min_days=settings.INSIGHT_MIN_DAYS
     )
@@ -114,7 +115,7 @@ def patient_summary(*, patient, days, today=None):
         for event in escalation.events.all():
             event.local_time = patient_time(event.at, patient)
     for episode in red_flag_episodes:
-        episode.red_flag_labels = [Episode.field_label(flag) for flag in episode.red_flags]
+        episode.red_flag_labels = [EscalationReason(reason).label for reason in episode.red_flags]
     journal = list(JournalEntry.objects.filter(user=patient, date__range=(first, last)).order_by("-date"))
     for entry in journal:
         entry.relief_labels = labels_of(entry.relief_measures, ReliefMeasure)

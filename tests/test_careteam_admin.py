@@ -405,16 +405,21 @@ def test_the_worse_days_table_says_which_days_it_counts(clinic, owner, linked, s
     assert WORSE_DAYS_COUNTED[:36] in pdf_text(report_pdf(user=owner, days=30))  # its first line
 
 
-def test_the_patient_page_and_the_episode_list_name_red_flags_alike(clinic, owner, linked):
-    client_for(owner).post(
-        "/api/v1/episodes/",
-        episode_body(foot_weakness=True, sudden_onset=True, started_at=timezone.now().isoformat()),
-        format="json",
-    )
+def test_the_patient_page_and_the_episode_list_name_red_flags_alike_and_as_the_rules_do(clinic, owner, linked):
+    api = client_for(owner)
+    now = timezone.now().isoformat()
+    severe = episode_body(foot_weakness=True, sudden_onset=True, severity=8, started_at=now)
+    api.post("/api/v1/episodes/", severe, format="json")
+    mild = episode_body(sudden_onset=True, severity=2, started_at=now)
+    mild = api.post("/api/v1/episodes/", mild, format="json").json()
     page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
     listed = clinic.get("/admin/tracking/episode/").content.decode()
     for shown in (page, listed):
-        assert "Sudden onset, Foot weakness" in shown
+        assert "Weakness in the foot, Sudden, severe onset" in shown  # as the alerts name them
+    red_flags = page.split("<h2>Red flags</h2>", 1)[1].split("</section>", 1)[0]
+    assert red_flags.count("<tr>") == 2  # the header and the one episode: a mild sudden onset is no red flag
+    mild_page = clinic.get(url("episode", mild["id"], "change")).content.decode()
+    assert "Yes: a red flag" not in mild_page and ">Yes<" in mild_page
 
 
 @time_machine.travel("2026-11-28T03:50:00Z", tick=False)  # 22:50 the evening before, in New York

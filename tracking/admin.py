@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from careteam.scoping import PATIENT_LOOKUP, ClinicianScopedAdmin
 from careteam.wording import evidence_described, labels_of, patient_time
 from guidance.models import Article
-from heeljournal.enums import LEVEL_RANKS, EscalationState, HeelLocation, ReliefMeasure, Sensation
+from heeljournal.enums import LEVEL_RANKS, EscalationReason, EscalationState, HeelLocation, ReliefMeasure, Sensation
 from tracking.models import (
     RED_FLAG_FIELDS,
     Activity,
@@ -39,7 +39,9 @@ def red_flag_told(flag):
 
     @admin.display(description=Episode.field_label(flag))
     def display(self, episode):
-        return "Yes: a red flag" if getattr(episode, flag) else "No"
+        if not getattr(episode, flag):
+            return "No"
+        return "Yes: a red flag" if RED_FLAG_FIELDS[flag] in episode.red_flags else "Yes"
 
     return display
 
@@ -237,7 +239,7 @@ class EpisodeAdmin(DatedRecordAdmin):
 
     @admin.display(description="Red flags")
     def red_flag_list(self, episode):
-        return ", ".join(Episode.field_label(flag) for flag in episode.red_flags) or "-"
+        return ", ".join(EscalationReason(reason).label for reason in episode.red_flags) or "-"
 
     def history_rows(self, request, episode):
         if not request.user.has_perm("tracking.view_episoderevision"):  # as on the episode's page

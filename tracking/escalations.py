@@ -22,7 +22,7 @@ from heeljournal.dates import day_words
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason, EscalationState
 from heeljournal.serializers import utc_iso
 from tracking import notifications
-from tracking.models import RED_FLAG_FIELDS, Episode, Escalation, EscalationEvent
+from tracking.models import RED_FLAG_INPUTS, Episode, Escalation, EscalationEvent
 from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
 
 WORDING_FILE = Path(__file__).parent / "content" / "escalations.yaml"
@@ -239,10 +239,6 @@ def trends_apply(*, user, days, today, now, escalations, rules):
             if escalation_close(escalation=current, why=why, now=now):
                 applied.changes.append(f"closed {reason}")
     return applied
-
-
-# What an episode's red flags are decided on (tracking.trends.red_flag_findings).
-RED_FLAG_INPUTS = (*RED_FLAG_FIELDS, "severity")
 
 
 def _red_flags_of(figures):

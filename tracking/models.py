@@ -20,6 +20,7 @@ from heeljournal.enums import (
     Side,
     SupportLevel,
 )
+from tracking.trends import Rules, red_flag_findings
 
 
 class LiveRecordManager(models.Manager):
@@ -115,8 +116,15 @@ DAY_FIGURE_COLUMNS = (
 )
 
 
-# An episode's fields that can be red flags, in the order a reader sees them.
-RED_FLAG_FIELDS = ("sudden_onset", "foot_weakness", "bowel_bladder_change")
+# An episode's fields that can be red flags, each with the reason it raises when it does
+# (tracking.trends.red_flag_findings decides: a sudden onset only when severe).
+RED_FLAG_FIELDS = {
+    "sudden_onset": EscalationReason.SUDDEN_SEVERE,
+    "foot_weakness": EscalationReason.FOOT_WEAKNESS,
+    "bowel_bladder_change": EscalationReason.BOWEL_BLADDER,
+}
+# What an episode's red flags are decided on.
+RED_FLAG_INPUTS = (*RED_FLAG_FIELDS, "severity")
 
 
 class Episode(DatedRecord):
@@ -163,8 +171,9 @@ class Episode(DatedRecord):
 
     @property
     def red_flags(self):
-        """The red-flag fields ticked (tracking.trends.red_flag_findings decides what they raise)."""
-        return [flag for flag in RED_FLAG_FIELDS if getattr(self, flag)]
+        """The red-flag reasons this episode raises, by the rules: a mild sudden onset raises none."""
+        figures = {name: getattr(self, name) for name in RED_FLAG_INPUTS}
+        return [finding.reason for finding in red_flag_findings(**figures, rules=Rules.from_settings())]
 
 
 class EpisodeRevision(models.Model):

@@ -7,9 +7,17 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tracking.escalations import RED_FLAG_INPUTS, red_flag_reasons, red_flags_raise
+from tracking.escalations import red_flag_reasons, red_flags_raise
 from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
-from tracking.models import DAY_FIGURE_COLUMNS, Activity, Episode, EpisodeRevision, Footwear, JournalEntry
+from tracking.models import (
+    DAY_FIGURE_COLUMNS,
+    RED_FLAG_INPUTS,
+    Activity,
+    Episode,
+    EpisodeRevision,
+    Footwear,
+    JournalEntry,
+)
 
 
 class RecordGone(Exception):
