@@ -23,6 +23,8 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
 class HeelJournalAdminSite(admin.AdminSite):
     site_header = site_title = "HeelJournal"
     site_url = None  # no public site: "View site" led to a 404
+    # Its side bar took the room of a list's last columns (an episode's red flags) at 1280 px.
+    enable_nav_sidebar = False
 
     def autocomplete_view(self, request):
         return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)

@@ -5,10 +5,12 @@ import logging
 from datetime import UTC
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, models
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import is_valid_path
 from django.utils.dateparse import parse_datetime
 from django.views import defaults
@@ -60,7 +62,17 @@ def not_found(request, exception):
         if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):
             detail = f"Not found: API paths end with a slash, as in {request.path}/."
         return JsonResponse({"detail": detail}, status=404)
-    return defaults.page_not_found(request, exception)
+    return _admin_page(request, "404.html", status=404)
+
+
+def permission_denied(request, exception):
+    """The admin's refusals (DRF answers the API's own), in the admin's look."""
+    return _admin_page(request, "403.html", status=403)
+
+
+def _admin_page(request, template, *, status):
+    """An error page with the admin's header, user links and way back: the only pages here."""
+    return render(request, template, admin.site.each_context(request), status=status)
 
 
 def server_error(request):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include(api)),
 ]
 
-# Under /api/ an unknown URL or a crash still answers JSON.
+# Under /api/ an unknown URL or a crash still answers JSON; elsewhere, the admin's own look.
+handler403 = "heeljournal.api.permission_denied"
 handler404 = "heeljournal.api.not_found"
 handler500 = "heeljournal.api.server_error"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.utils import timezone
 
 from careteam.chart import COLOURS
@@ -232,6 +233,8 @@ def test_what_a_patient_deleted_is_gone_for_their_clinician(clinic, owner, mine,
     assert shown(clinic.get(url("episode"))) == 0
     root = admin_client(superuser).get(url("episode"))
     assert shown(root) == 1 and "Deleted (patient&#x27;s time)" in root.content.decode()  # the tombstone, marked
+    page = admin_client(superuser).get(url("episode", mine["episode"], "change")).content.decode()
+    assert "Deleted (patient&#x27;s time)" in page  # on its own page too
 
 
 def test_superusers_read_every_patient_and_write_none_of_their_log(superuser, clinician, owner, other, mine, theirs):
@@ -372,6 +375,8 @@ def test_the_patient_page_leads_to_each_record_and_to_lists_of_this_patient_alon
     AccessLog.objects.all().delete()
     clinic.get(listed)
     assert list(AccessLog.objects.values_list("patient__email", flat=True)) == ["owner@example.com"]
+    CareLink.objects.filter(patient=owner).update(revoked_at=timezone.now())  # one patient left: one choice
+    assert list(clinic.get(listed).context_data["cl"].result_list) == []  # not the other patient's rows
 
 
 def test_a_page_out_of_reach_says_why_in_the_admins_own_look(clinic, owner, linked, other):
@@ -383,7 +388,12 @@ def test_a_page_out_of_reach_says_why_in_the_admins_own_look(clinic, owner, link
     assert "they can end that in the app at any time" in gone.content.decode()
     assert "Your patients" in gone.content.decode() and owner.email not in gone.content.decode()
     refused = clinic.get("/admin/tracking/episode/add/")
-    assert refused.status_code == 403 and "Patients' journals are read only here" in refused.content.decode()
+    assert refused.status_code == 403 and "Patients' journals in particular are read only" in refused.content.decode()
+    for page in (gone, refused):  # the admin's own header and links, not Django's
+        text = page.content.decode()
+        assert "Django administration" not in text and ">HeelJournal<" in text and "Log out" in text
+    elsewhere = Client().get("/no-such-page/")  # anyone else is told nothing of patients
+    assert elsewhere.status_code == 404 and "patient" not in elsewhere.content.decode().lower()
 
 
 def test_the_worse_days_table_says_which_days_it_counts(clinic, owner, linked, settings):

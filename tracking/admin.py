@@ -53,6 +53,11 @@ class PatientFilter(admin.RelatedOnlyFieldListFilter):
         super().__init__(*args, **kwargs)
         self.title = "patient"
 
+    def has_output(self):
+        # Always: Django drops a filter of one choice, and its filtering with it, so a link to
+        # a patient who has since ended the link listed the clinician's other patient's rows.
+        return True
+
 
 class ReaderView:
     """Mixed into a ModelAdmin: what a reader (a clinician, who may not change a row) sees of
@@ -108,7 +113,7 @@ class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
     written_by_the_app = True
     list_select_related = ("user",)
     search_fields = ("user__email", "notes")
-    readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at")
+    readonly_fields = ("id", "user", "created_at", "updated_at", "deleted_at", "deleted_locally")
     labelled = {**ReaderView.labelled, "created_at": "logged_locally"}
     unread = {"id", "updated_at", "deleted_at"}  # bookkeeping, in UTC
 
@@ -125,10 +130,15 @@ class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
 
     def get_list_display(self, request):
         shown = super().get_list_display(request)
-        return (*shown, "deleted_locally") if request.user.is_superuser else shown
+        return (*shown, "deleted_listed") if request.user.is_superuser else shown
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [*fields, "deleted_locally"] if obj is not None and obj.deleted_at else fields  # a superuser's tombstone
 
     logged_locally = on_patients_clock("created_at", "Logged")
     deleted_locally = on_patients_clock("deleted_at", "Deleted")
+    deleted_listed = on_patients_clock("deleted_at", "Deleted", in_list=True)
 
 
 class DatedRecordAdmin(RecordAdmin):
@@ -216,8 +226,9 @@ class EpisodeAdmin(DatedRecordAdmin):
         **DatedRecordAdmin.labelled,
         "locations": "location_labels",
         "sensations": "sensation_labels",
-        # A red flag logged is no green tick to a reader: it says so.
+        # A red flag logged is no green tick to a reader: it says so; the other yes and no alike.
         **{flag: f"{flag}_told" for flag in RED_FLAG_FIELDS},
+        "radiates_from_back": "radiates_told",
     }
     inlines = [EpisodeRevisionInline]
     history_title = "Edits made in the app"
@@ -248,6 +259,10 @@ class EpisodeAdmin(DatedRecordAdmin):
             {"when": patient_time(edit.at, episode.user), "what": revision_described(edit, episode.user)}
             for edit in episode.revisions.all()
         ]
+
+    @admin.display(description=Episode.field_label("radiates_from_back"))
+    def radiates_told(self, episode):
+        return "Yes" if episode.radiates_from_back else "No"
 
     sudden_onset_told = red_flag_told("sudden_onset")
     foot_weakness_told = red_flag_told("foot_weakness")
