@@ -1,6 +1,6 @@
 """The one writer of accounts and their devices."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from accounts.models import Device, User
 from tracking.records import local_dates_recompute
@@ -39,14 +39,26 @@ def user_update(*, user, data):
     return user
 
 
-@transaction.atomic
+ERASE_ATTEMPTS = 3
+
+
 def user_erase(*, user):
-    """The account and every record of it, tombstones and tokens included. The account's row
-    is locked before its records are gathered: a record another of its requests writes
-    meanwhile is then either gathered too or refused (heeljournal.api answers 401), never left
-    to fail the erasure."""
-    if User.objects.select_for_update().filter(pk=user.pk).exists():
-        user.delete()
+    """The account and every record of it, tombstones and tokens included.
+
+    The account's row is locked before its records are gathered, so a record another of its
+    requests creates meanwhile waits, then is refused (heeljournal.api answers 401). An edit
+    already under way locks its record first, and the erasure can then fail on what the edit
+    adds, or meet it in a deadlock: it starts again, gathering what was committed meanwhile.
+    """
+    for attempt in range(1, ERASE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if User.objects.select_for_update().filter(pk=user.pk).exists():
+                    user.delete()
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == ERASE_ATTEMPTS:
+                raise
 
 
 def device_register(*, user, platform, token):

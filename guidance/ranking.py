@@ -34,10 +34,9 @@ class Pattern:
     """What a user's log shows, as plain data."""
 
     open_escalations: frozenset[tuple[str, str]] = frozenset()  # (level, reason) of each open escalation
-    recent_red_flags: frozenset[str] = (
-        frozenset()
-    )  # red-flag reasons of recent episodes (GUIDANCE_RECENT_RED_FLAG_DAYS)
-    episodes: int = 0  # in the rules' pattern window, as the three counts below
+    # The red-flag reasons logged lately (GUIDANCE_RECENT_RED_FLAG_DAYS).
+    recent_red_flags: frozenset[str] = frozenset()
+    episodes: int = 0  # in the rules' pattern window, as are the two counts below
     both_sides: int = 0  # episodes felt in both feet
     radiating: int = 0  # episodes running down from the back
     logged_anything: bool = False  # any episode at all, ever
@@ -57,7 +56,7 @@ class Suggestion:
     why: str  # shown to the user: plain words, never a diagnosis
 
 
-def rank_articles(pattern: Pattern, rules) -> list[Suggestion]:
+def rank_articles(pattern: Pattern, *, rules) -> list[Suggestion]:
     """Guidance for this pattern, most pressing first, each slug once with the first reason found."""
     candidates = [
         *_red_flags(pattern),

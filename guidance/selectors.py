@@ -50,7 +50,7 @@ def guidance_pattern(*, user, rules, today: date | None = None) -> ranking.Patte
 def articles_for_user(*, user, today: date | None = None) -> list[Article]:
     """The articles that fit this user, most pressing first, each with `why` set."""
     rules = Rules.from_settings()
-    suggestions = ranking.rank_articles(guidance_pattern(user=user, rules=rules, today=today), rules)
+    suggestions = ranking.rank_articles(guidance_pattern(user=user, rules=rules, today=today), rules=rules)
     articles = article_list().in_bulk([suggestion.slug for suggestion in suggestions], field_name="slug")
     picked = []
     for suggestion in suggestions:

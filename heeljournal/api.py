@@ -25,6 +25,8 @@ from accounts.authentication import ACCOUNT_GONE
 from heeljournal.middleware import is_api
 
 RETRY_AFTER_SECONDS = 5
+# PostgreSQL's deadlock_detected and serialization_failure: a retry succeeds, the database is fine.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
 log = logging.getLogger(__name__)
 
 
@@ -34,15 +36,20 @@ class ServiceUnavailable(APIException):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus clean answers for a lost database and an oversized body."""
+    """DRF's handler, plus clean answers for an oversized body, a write refused because its
+    account was erased meanwhile (401), and a lost database (503)."""
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "The request body is too large."}, status=413)
     if isinstance(exc, IntegrityError) and _account_erased(context["request"]):
+        log.info("a write for an erased account: %s", exc)
         response = drf_exception_handler(exceptions.AuthenticationFailed(ACCOUNT_GONE), context)
         response["WWW-Authenticate"] = context["view"].get_authenticate_header(context["request"])
         return response
-    if isinstance(exc, (OperationalError, InterfaceError)):  # the database went away
-        log.error("database unavailable: %s", exc, exc_info=exc)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        if getattr(exc.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            log.warning("a write gave way to another (deadlock or serialization): %s", exc)
+        else:  # the database went away
+            log.error("database unavailable: %s", exc, exc_info=exc)
         response = drf_exception_handler(ServiceUnavailable(), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -69,12 +69,12 @@ TABLE = [
 
 @pytest.mark.parametrize("pattern, expected", [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
 def test_it_ranks_articles_as_the_table_says(pattern, expected):
-    assert [suggestion.slug for suggestion in rank_articles(pattern, RULES)] == expected
+    assert [suggestion.slug for suggestion in rank_articles(pattern, rules=RULES)] == expected
 
 
 @pytest.mark.parametrize("pattern", [row[1] for row in TABLE], ids=[row[0] for row in TABLE])
 def test_it_suggests_only_real_articles_each_once_each_with_a_reason(pattern):
-    suggestions = rank_articles(pattern, RULES)
+    suggestions = rank_articles(pattern, rules=RULES)
     existing = {path.stem for path in CONTENT_DIR.glob("*.md")}
     assert {s.slug for s in suggestions} <= existing
     assert len({s.slug for s in suggestions}) == len(suggestions)
@@ -83,10 +83,10 @@ def test_it_suggests_only_real_articles_each_once_each_with_a_reason(pattern):
 
 def test_it_says_in_plain_words_why_an_article_is_shown():
     pattern = logged(episodes=6, both_sides=3, recent_red_flags={"foot_weakness"})
-    whys = {suggestion.slug: suggestion.why for suggestion in rank_articles(pattern, RULES)}
+    whys = {suggestion.slug: suggestion.why for suggestion in rank_articles(pattern, rules=RULES)}
     assert whys["urgent-signs"].startswith("You recently logged weakness in your foot.")
     assert whys["peripheral-neuropathy"].startswith("3 of your 6 episodes in the last 30 days were in both feet.")
-    visit = rank_articles(escalated(("see_clinician", "persistent"), ("see_clinician", "increasing_pain")), RULES)
+    visit = rank_articles(escalated(("see_clinician", "persistent"), ("see_clinician", "increasing_pain")), rules=RULES)
     assert visit[0].why == (
         "Your log shows increasing pain and numbness that persists: it is time to book a visit with a professional."
     )
@@ -94,7 +94,7 @@ def test_it_says_in_plain_words_why_an_article_is_shown():
 
 def test_it_takes_its_thresholds_from_the_rules():
     looser = replace(RULES, radiating_min_episodes=2)
-    assert [s.slug for s in rank_articles(logged(episodes=2, radiating=2), looser)][:2] == FROM_BACK
+    assert [s.slug for s in rank_articles(logged(episodes=2, radiating=2), rules=looser)][:2] == FROM_BACK
 
 
 # --- guidance.selectors.guidance_pattern: the Pattern from the database -----------------------

@@ -205,7 +205,7 @@ def rest_began(now):
 def trends_apply(*, user, days, today, now, escalations, rules):
     """Bring one user's escalations in line with what their log shows on `today`.
 
-    `escalations` are the user's open ones and those acknowledged within the quiet period.
+    `escalations` are the user's open ones and those still resting after an acknowledgement.
     Closes are written here (a few a night); new escalations, re-sends and refreshed figures
     are returned for the caller to write with the batch's.
     """

@@ -57,14 +57,15 @@ def record_create(*, model, user, data, record_id=None):
         with transaction.atomic():
             return model.objects.create(id=record_id, user=user, **data), True
     except IntegrityError:
-        if not model.with_tombstones.filter(pk=record_id).exists():
+        existing = model.with_tombstones.filter(pk=record_id).first()
+        if existing is None:
             raise  # not the id: the account erased meanwhile, say (heeljournal.api answers it)
-        return _stored_twin(user=user, candidate=model(id=record_id, user=user, **data)), False
+        return _stored_twin(user=user, candidate=model(id=record_id, user=user, **data), existing=existing), False
 
 
-def _stored_twin(*, user, candidate):
-    """The stored record that a create with a taken id repeats; RecordConflict if it is not one."""
-    existing = type(candidate).with_tombstones.filter(pk=candidate.pk).first()
+def _stored_twin(*, user, candidate, existing):
+    """The stored record (`existing`, under the taken id, or None) that a create repeats;
+    RecordConflict if it is not one."""
     if existing is not None and existing.user_id == user.pk and existing.deleted_at:
         raise RecordConflict("This record was deleted; a new record needs a new id.")
     if existing is None or existing.user_id != user.pk:
@@ -85,7 +86,10 @@ def episode_log(*, user, data, record_id=None):
         created, scheduled = _episode_insert(episode)
         if scheduled:
             trend_check_queue(user_id=user.pk)
-        return (episode, True) if created else (_stored_twin(user=user, candidate=episode), False)
+        if created:
+            return episode, True
+        existing = Episode.with_tombstones.filter(pk=episode.pk).first()
+        return _stored_twin(user=user, candidate=episode, existing=existing), False
     with transaction.atomic():
         episode, created = record_create(model=Episode, user=user, data=data, record_id=record_id)
         if created:
@@ -159,7 +163,7 @@ def record_update(*, record, data):
     meanwhile raises RecordGone rather than bring it back ("deleted_at" in `data` may). A record
     left as it was is not saved: its updated_at stays, so no phone downloads it again.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside an edit's transaction, no savepoint of its own
         current = type(record).with_tombstones.select_for_update().filter(pk=record.pk).first()
         if current is None or (current.deleted_at is not None and "deleted_at" not in data):
             raise RecordGone

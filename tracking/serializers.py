@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from heeljournal.enums import ActivityKind, HeelLocation, ReliefMeasure, Sensation
@@ -124,11 +125,16 @@ class RecordSerializer(ModelSerializer):
         ]
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class AlwaysTrueField(serializers.BooleanField):
+    """In the OpenAPI document, the one value a tombstone's `deleted` has: a client tells it apart by it."""
+
+
 class DeletedRecordSerializer(serializers.Serializer):
     """A record deleted since a sync's `updated_since`, as RecordSerializer answers it (a tombstone)."""
 
     id = serializers.UUIDField()
-    deleted = serializers.BooleanField(help_text="Always true: the phone forgets this record")
+    deleted = AlwaysTrueField(help_text="The phone forgets this record")
     updated_at = serializers.DateTimeField(help_text="When it was deleted")
 
 

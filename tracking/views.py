@@ -116,16 +116,25 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         order = self.list_ordering if since is None else "updated_at"
         query = PageQuery(self.model, serializer_class.list_columns(), order).where("user", "=", request.user.pk)
         if since is None:
-            query.where("deleted_at", "IS NULL")
+            self.filter_list(query.where("deleted_at", "IS NULL"))
         else:
+            self.sync_unnarrowed(request)
             overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
             query.where("updated_at", ">=", max(since, EARLIEST + overlap) - overlap)
-        self.filter_list(query)  # a sync is narrowed by them too (it ignored an episode's from and to)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
     def filter_list(self, query):
-        """Conditions of this kind's list beyond the user's live records."""
+        """Conditions of this kind's list beyond the user's live records (`list_filters`)."""
+
+    list_filters = ()  # the query parameters filter_list reads
+
+    def sync_unnarrowed(self, request):
+        """A sync takes no filter: a record edited out of its window would stay on the phone as
+        it was. Silently ignored, the filter would leave the phone believing it was applied."""
+        for name in self.list_filters:
+            if name in request.query_params:
+                raise exceptions.ValidationError({name: ["A sync (updated_since) takes every change: leave this out."]})
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -175,6 +184,7 @@ class EpisodeViewSet(UserRecordViewSet):
     model = Episode
     serializer_class = EpisodeSerializer
     list_ordering = "-started_at"
+    list_filters = ("from", "to")
 
     def get_queryset(self):
         return super().get_queryset().select_related("escalation")  # written out with each episode
