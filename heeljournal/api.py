@@ -69,16 +69,20 @@ def not_found(request, exception):
         if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):
             detail = f"Not found: API paths end with a slash, as in {request.path}/."
         return JsonResponse({"detail": detail}, status=404)
-    return _admin_page(request, "404.html", status=404)
+    return _admin_page(request, "careteam/admin/not_found.html", status=404)
 
 
 def permission_denied(request, exception):
-    """The admin's refusals (DRF answers the API's own), in the admin's look."""
-    return _admin_page(request, "403.html", status=403)
+    """A refusal outside DRF's views (the admin's): JSON under /api/, else in the admin's look."""
+    if is_api(request):
+        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+    return _admin_page(request, "careteam/admin/not_allowed.html", status=403)
 
 
 def _admin_page(request, template, *, status):
-    """An error page with the admin's header, user links and way back: the only pages here."""
+    """An error page with the admin's header, user links and way back: the only pages here.
+    Named, not Django's 404.html and 403.html: those render wherever a handler is Django's own
+    (bench/floor_create.py), where there is no admin to link to."""
     return render(request, template, admin.site.each_context(request), status=status)
 
 

@@ -64,3 +64,16 @@ def test_the_docs_page_needs_no_cdn(anon):
 
 def test_migrations_match_the_models():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_refusal_outside_drf_answers_json_under_the_api_and_a_page_elsewhere(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from heeljournal.api import permission_denied
+
+    api = permission_denied(rf.get("/api/v1/anything/"), PermissionError())
+    assert api.status_code == 403 and api["Content-Type"] == "application/json"
+    request = rf.get("/admin/anything/")
+    request.user = AnonymousUser()  # as the middleware leaves it
+    page = permission_denied(request, PermissionError())
+    assert page.status_code == 403 and b"Not allowed" in page.content
