@@ -3,8 +3,6 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -95,8 +93,7 @@ def patient_summary(*, patient, days, today=None):
     first = last - timedelta(days=days - 1)
     window = Episode.objects.filter(user=patient, local_date__range=(first, last))
     episodes = list(window.values("side", "locations", "sensations"))
-    rules = Rules.from_settings()
-    raised = reduce(or_, (condition(rules) for condition in tracking_selectors.RED_FLAG_COUNTS.values()))
+    raised = tracking_selectors.raising_a_red_flag(Rules.from_settings())
     red_flag_episodes = list(window.filter(raised).order_by("-started_at"))
     footwear, activities = tracking_selectors.worse_day_context(
         user=patient, first=first, last=last, min_days=settings.INSIGHT_MIN_DAYS

@@ -63,7 +63,7 @@ def _account_erased(request):
 
 
 def not_found(request, exception):
-    """A URL that matches no route: JSON under /api/ (a phone parses it), Django's page elsewhere."""
+    """A URL that matches no route: JSON under /api/ (a phone parses it), else in the admin's look."""
     if is_api(request):
         detail = "Not found."
         if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):

@@ -22,8 +22,8 @@ from heeljournal.dates import day_words
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason, EscalationState
 from heeljournal.serializers import utc_iso
 from tracking import notifications
-from tracking.models import RED_FLAG_INPUTS, Episode, Escalation, EscalationEvent
-from tracking.trends import RED_FLAG_REASONS, Rules, red_flag_findings, red_flag_last_days, trend_findings
+from tracking.models import Episode, Escalation, EscalationEvent, red_flags_in
+from tracking.trends import RED_FLAG_REASONS, red_flag_last_days, trend_findings
 
 WORDING_FILE = Path(__file__).parent / "content" / "escalations.yaml"
 
@@ -241,14 +241,9 @@ def trends_apply(*, user, days, today, now, escalations, rules):
     return applied
 
 
-def _red_flags_of(figures):
-    """The red-flag findings of an episode's `figures` (RED_FLAG_INPUTS), under the settings' rules."""
-    return red_flag_findings(**figures, rules=Rules.from_settings())
-
-
 def red_flag_reasons(figures):
     """The red-flag reasons that `figures` (RED_FLAG_INPUTS) raise."""
-    return {finding.reason for finding in _red_flags_of(figures)}
+    return {finding.reason for finding in red_flags_in(figures)}
 
 
 def red_flags_raise(*, episode, now, held_before=frozenset()):
@@ -257,8 +252,7 @@ def red_flags_raise(*, episode, now, held_before=frozenset()):
 
     Returns the most pressing escalation it opened or joined, or None.
     """
-    figures = {name: getattr(episode, name) for name in RED_FLAG_INPUTS}
-    findings = [finding for finding in _red_flags_of(figures) if finding.reason not in held_before]
+    findings = [finding for finding in episode.red_flag_findings() if finding.reason not in held_before]
     user, raised = episode.user, []
     # A red flag holds from the day it is told, whenever it began: one logged weeks late would
     # otherwise be closed by the next evaluation, a few seconds after its alert.

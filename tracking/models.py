@@ -127,6 +127,11 @@ RED_FLAG_FIELDS = {
 RED_FLAG_INPUTS = (*RED_FLAG_FIELDS, "severity")
 
 
+def red_flags_in(figures):
+    """The red-flag findings of an episode's `figures` (RED_FLAG_INPUTS), under the settings' rules."""
+    return red_flag_findings(**figures, rules=Rules.from_settings())
+
+
 class Episode(DatedRecord):
     """One spell of heel numbness as the user felt it."""
 
@@ -169,11 +174,13 @@ class Episode(DatedRecord):
         except FieldDoesNotExist:
             return name
 
+    def red_flag_findings(self):
+        return red_flags_in({name: getattr(self, name) for name in RED_FLAG_INPUTS})
+
     @property
     def red_flags(self):
         """The red-flag reasons this episode raises, by the rules: a mild sudden onset raises none."""
-        figures = {name: getattr(self, name) for name in RED_FLAG_INPUTS}
-        return [finding.reason for finding in red_flag_findings(**figures, rules=Rules.from_settings())]
+        return [finding.reason for finding in self.red_flag_findings()]
 
 
 class EpisodeRevision(models.Model):

@@ -167,6 +167,7 @@ def record_update(*, record, data):
         current = type(record).with_tombstones.select_for_update().filter(pk=record.pk).first()
         if current is None or (current.deleted_at is not None and "deleted_at" not in data):
             raise RecordGone
+        # Not refresh_from_db: it drops the cached user and escalation, each then read again.
         for field in record._meta.concrete_fields:
             setattr(record, field.attname, getattr(current, field.attname))
         return _changes_save(record, data)

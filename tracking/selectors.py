@@ -1,6 +1,8 @@
 """Reads over a user's log, done in the database: daily series for the rules and insights."""
 
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import connection
@@ -18,6 +20,11 @@ RED_FLAG_COUNTS = {
     EscalationReason.FOOT_WEAKNESS: lambda rules: Q(foot_weakness=True),
     EscalationReason.SUDDEN_SEVERE: lambda rules: Q(sudden_onset=True, severity__gte=rules.sudden_severe_min_severity),
 }
+
+
+def raising_a_red_flag(rules):
+    """The condition on episodes that raise any red flag (RED_FLAG_COUNTS' conditions joined)."""
+    return reduce(or_, (raised(rules) for raised in RED_FLAG_COUNTS.values()))
 
 
 def daily_series(*, user_ids, first_day, rules):
