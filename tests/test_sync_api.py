@@ -3,7 +3,9 @@
 import pytest
 import time_machine
 
-from tests.conftest import episode_body
+from tests.conftest import client_for, episode_body
+from tracking import tasks
+from tracking.views import SYNC_TOO_OLD
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,45 @@ def test_a_journal_put_that_changes_nothing_is_not_synced_again(api):
         again = api.put("/api/v1/journal/2026-11-24/", {"overall": 2, "notes": "Rested"}, format="json")
     assert (again.status_code, again.json()) == (200, entry)
     assert api.get("/api/v1/journal/", {"updated_since": "2026-11-25T09:00:00Z"}).json()["results"] == []
+
+
+def test_a_phone_that_last_synced_before_a_purged_deletion_is_told_to_pull_afresh(owner):
+    """Its record would otherwise stay on it for ever: the tombstone that told of the deletion is gone."""
+    with time_machine.travel("2026-06-01T08:00:00Z", tick=False):
+        api = client_for(owner)
+        kept, gone = CREATES["/api/v1/footwear/"](api), CREATES["/api/v1/footwear/"](api)
+    with time_machine.travel("2026-06-02T08:00:00Z", tick=False):
+        api.delete(f"/api/v1/footwear/{gone}/")
+    with time_machine.travel("2026-09-01T08:00:00Z", tick=False):  # 91 days on
+        tasks.purge_old_records()
+        api = client_for(owner)  # its token lapsed meanwhile: the phone signed in again
+        before = api.get("/api/v1/footwear/", {"updated_since": "2026-06-01T09:00:00Z"})
+        after = api.get("/api/v1/footwear/", {"updated_since": "2026-06-02T09:00:00Z"})
+        afresh = api.get("/api/v1/footwear/")
+    assert before.status_code == 400
+    assert before.json() == {"updated_since": [SYNC_TOO_OLD]}
+    assert "download the list afresh, without updated_since" in SYNC_TOO_OLD
+    assert (after.status_code, after.json()["results"]) == (200, [])
+    assert [record["id"] for record in afresh.json()["results"]] == [kept]
+
+
+def test_the_latest_purged_deletion_of_any_kind_is_the_one_a_sync_must_follow(owner, other):
+    with time_machine.travel("2026-06-01T08:00:00Z", tick=False):
+        api = client_for(owner)
+        api.put("/api/v1/journal/2026-05-31/", {"overall": 2}, format="json")
+        api.delete("/api/v1/journal/2026-05-31/")
+        shoe = CREATES["/api/v1/footwear/"](api)
+    with time_machine.travel("2026-06-05T08:00:00Z", tick=False):
+        api.delete(f"/api/v1/footwear/{shoe}/")
+    with time_machine.travel("2026-09-10T08:00:00Z", tick=False):  # both, in one purge
+        tasks.purge_old_records()
+    with time_machine.travel("2026-09-11T08:00:00Z", tick=False):  # none: the horizon stays
+        tasks.purge_old_records()
+        api, others = client_for(owner), client_for(other)
+        statuses = [
+            api.get("/api/v1/episodes/", {"updated_since": since}).status_code
+            for since in ("2026-06-01T09:00:00Z", "2026-06-05T08:00:59Z", "2026-06-05T08:01:01Z")
+        ]
+        anyone_else = others.get("/api/v1/episodes/", {"updated_since": "2000-01-01T00:00:00Z"}).status_code
+    assert statuses == [400, 400, 200]  # the SYNC_OVERLAP_SECONDS (60) before a since count as not seen
+    assert anyone_else == 200  # nothing of theirs was forgotten

@@ -354,6 +354,17 @@ class TrendCheck(models.Model):
         return f"Trend check for user {self.user_id}"
 
 
+class SyncHorizon(models.Model):
+    """The latest of a user's deletions whose tombstone was purged (SYNC_TOMBSTONE_DAYS): a
+    phone whose last sync came before it may still hold that record, and must pull afresh."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    deletions_forgotten_until = models.DateTimeField()
+
+    def __str__(self):
+        return f"Sync horizon of user {self.user_id}"
+
+
 class ReminderSent(models.Model):
     """A daily logging reminder went out for this local date: never twice a day."""
 

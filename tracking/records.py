@@ -5,6 +5,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from tracking.escalations import red_flag_reasons, red_flags_raise
@@ -17,6 +18,7 @@ from tracking.models import (
     EpisodeRevision,
     Footwear,
     JournalEntry,
+    SyncHorizon,
 )
 
 
@@ -225,8 +227,36 @@ def journal_entry_put(*, user, day, data):
         return entry, revived
 
 
+SYNCED_MODELS = (Footwear, Episode, Activity, JournalEntry)
+
+
+@transaction.atomic
 def tombstones_purge(*, now):
-    """Forget deletions older than SYNC_TOMBSTONE_DAYS; a phone that old syncs afresh."""
+    """Forget deletions older than SYNC_TOMBSTONE_DAYS, keeping for each user the latest one
+    forgotten: a phone that synced before it is told to pull afresh (sync_missed_deletions)."""
     cutoff = now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS)
-    for model in (Footwear, Episode, Activity, JournalEntry):
-        model.with_tombstones.filter(deleted_at__lt=cutoff).delete()
+    purged = [model.with_tombstones.filter(deleted_at__lt=cutoff) for model in SYNCED_MODELS]
+    forgotten = {}
+    for tombstones in purged:
+        for user_id, latest in tombstones.values_list("user").annotate(Max("deleted_at")).order_by():
+            forgotten[user_id] = max(latest, forgotten.get(user_id, latest))
+    # Each purge forgets deletions later than the last one's: a horizon only moves on.
+    SyncHorizon.objects.bulk_create(
+        [SyncHorizon(user_id=user_id, deletions_forgotten_until=latest) for user_id, latest in forgotten.items()],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["deletions_forgotten_until"],
+    )
+    for tombstones in purged:
+        tombstones.delete()
+
+
+def sync_missed_deletions(*, user, changed_from, now):
+    """Whether a sync of the changes from `changed_from` on would miss a deletion whose
+    tombstone is purged: the phone would keep that record for ever.
+
+    A phone that synced after a deletion was told of it; every deletion forgotten is older than
+    SYNC_TOMBSTONE_DAYS, so a recent sync needs no look."""
+    if changed_from >= now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS):
+        return False
+    return SyncHorizon.objects.filter(user=user, deletions_forgotten_until__gte=changed_from).exists()

@@ -41,12 +41,20 @@ class Conflict(exceptions.APIException):
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)  # a sync "since year 1" goes back no further
 
+# A phone that has not synced since deletions the server no longer keeps.
+SYNC_TOO_OLD = (
+    f"Deletions are kept {settings.SYNC_TOMBSTONE_DAYS} days, and this phone last synced before some that are "
+    "no longer kept: download the list afresh, without updated_since, keep only what it holds, and sync on "
+    "from the time of that download (the Date of its answer)."
+)
+
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
     description="Changes since this time, oldest first, deletions included as tombstones. The answer "
     "also holds the changes of a short while before it (SYNC_OVERLAP_SECONDS, a minute unless set), "
-    "which may have been saved after a later one: apply each record by its id.",
+    "which may have been saved after a later one: apply each record by its id. A time before deletions "
+    "the server no longer keeps (SYNC_TOMBSTONE_DAYS, 90 days unless set) is a 400: pull the whole list.",
 )
 
 
@@ -120,7 +128,10 @@ class UserRecordViewSet(viewsets.ModelViewSet):
         else:
             self.sync_unnarrowed(request)
             overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
-            query.where("updated_at", ">=", max(since, EARLIEST + overlap) - overlap)
+            changed_from = max(since, EARLIEST + overlap) - overlap
+            if records.sync_missed_deletions(user=request.user, changed_from=changed_from, now=timezone.now()):
+                raise exceptions.ValidationError({"updated_since": [SYNC_TOO_OLD]})
+            query.where("updated_at", ">=", changed_from)
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
