@@ -1,11 +1,12 @@
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from tests.careteam_fixtures import admin_client, link, make_clinician
 from tests.conftest import episode_body
-from tracking.models import Episode
+from tracking.models import Episode, TrendCheck
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,12 @@ def test_a_record_written_as_the_account_is_erased_is_a_401_not_a_500(transactio
         assert response.status_code == 401, response.content
         assert response["WWW-Authenticate"] == "Bearer"
     assert not Episode.with_tombstones.exists()
+
+
+def test_a_time_zone_change_has_the_rules_run_on_the_new_days_within_seconds(api, owner, settings):
+    """Not at the old zone's next midnight: moved days may now make a pattern hold, or end one."""
+    api.post("/api/v1/episodes/", episode_body(), format="json")
+    TrendCheck.objects.filter(user=owner).update(due_at=timezone.now() + timedelta(hours=6))  # evaluated since
+    api.patch("/api/v1/me/", {"timezone": "Pacific/Pago_Pago"}, format="json")
+    due_in = TrendCheck.objects.get(user=owner).due_at - timezone.now()
+    assert due_in <= timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)

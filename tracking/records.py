@@ -204,12 +204,14 @@ def record_delete(*, record):
 
 
 def local_dates_recompute(*, user):
-    """After a time-zone change, file every episode and activity under the new local date."""
+    """After a time-zone change, file every episode and activity under the new local date, and
+    have the trend rules run on the new days a few seconds on (not at the old zone's midnight)."""
     for model in (Episode, Activity):
         records = list(model.with_tombstones.filter(user=user).only("id", "started_at", "local_date"))
         for record in records:
             record.local_date = user.local_date(record.started_at)
         model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
+    trend_check_schedule(user=user)
 
 
 def journal_entry_put(*, user, day, data):
