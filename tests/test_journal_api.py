@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,26 @@ def test_the_journal_has_no_post_or_patch(api):
     assert api.post(URL, {}, format="json").status_code == 405
     api.put(f"{URL}2026-11-24/", {}, format="json")
     assert api.patch(f"{URL}2026-11-24/", {}, format="json").status_code == 405
+
+
+def test_an_entry_written_before_a_move_west_can_still_be_read_changed_and_deleted(api, owner):
+    owner.timezone = "Pacific/Kiritimati"  # UTC+14
+    owner.save()
+    with time_machine.travel("2026-11-28T17:00:00Z", tick=False):  # the 29th there, the 28th in Pago Pago
+        assert api.put("/api/v1/journal/2026-11-29/", {"overall": 3}, format="json").status_code == 201
+        api.patch("/api/v1/me/", {"timezone": "Pacific/Pago_Pago"}, format="json")
+        read = api.get("/api/v1/journal/2026-11-29/")
+        changed = api.put("/api/v1/journal/2026-11-29/", {"overall": 5}, format="json")
+        new = api.put("/api/v1/journal/2026-11-30/", {"overall": 5}, format="json")
+        deleted = api.delete("/api/v1/journal/2026-11-29/")
+        again = api.put("/api/v1/journal/2026-11-29/", {"overall": 5}, format="json")
+    assert (read.status_code, changed.status_code, changed.json()["overall"]) == (200, 200, 5)
+    assert deleted.status_code == 204
+    assert (new.status_code, again.status_code) == (400, 400)  # a new entry for a day still to come
+    assert new.json() == {"date": ["This date is in the future."]}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31"])
+def test_a_journal_date_before_1900_is_a_400(api, day):
+    response = api.put(f"/api/v1/journal/{day}/", {"overall": 3}, format="json")
+    assert response.json() == {"date": ["The date must be in 1900 or later."]}

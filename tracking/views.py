@@ -245,8 +245,10 @@ class JournalViewSet(UserRecordViewSet):
             day = date.fromisoformat(self.kwargs["date"])
         except ValueError:
             raise exceptions.ValidationError({"date": ["Not a calendar date."]}) from None
-        if day > self.request.user.today():
-            raise exceptions.ValidationError({"date": ["This date is in the future."]})
+        if day.year < settings.EARLIEST_START_YEAR:
+            raise exceptions.ValidationError(
+                {"date": [f"The date must be in {settings.EARLIEST_START_YEAR} or later."]}
+            )
         return day
 
     def get_object(self):
@@ -255,6 +257,9 @@ class JournalViewSet(UserRecordViewSet):
 
     def update(self, request, *args, **kwargs):
         day = self.entry_date()
+        # Only a new entry is refused: one written before a move west may now be "tomorrow".
+        if day > request.user.today() and not self.get_queryset().filter(date=day).exists():
+            raise exceptions.ValidationError({"date": ["This date is in the future."]})
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry, created = records.journal_entry_put(user=request.user, day=day, data=serializer.validated_data)
