@@ -1,6 +1,7 @@
 """One alert, not a stream: escalations open once, update, re-send, and close (clinical-rules.md)."""
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -216,3 +217,20 @@ def test_a_red_flag_logged_weeks_late_stays_open_until_acknowledged_or_quiet(api
     since = (NOW + timedelta(days=13)).isoformat()
     synced = api.get("/api/v1/episodes/", {"updated_since": since}).json()["results"]
     assert [episode["escalation"]["closed_at"] is not None for episode in synced] == [True]  # and so can its episode
+
+
+def test_a_re_send_comes_on_the_seventh_local_day_across_a_clock_change(api, owner):
+    """Evaluated just after each local midnight: the week of the clock change is an hour short."""
+    paris = ZoneInfo("Europe/Paris")
+    first = datetime(2026, 3, 15, 0, 3, tzinfo=paris)
+    log_days(api, [4] * 14, now=first.astimezone(timezone.utc))
+    for day in range(22):
+        moment = datetime.combine(first.date() + timedelta(days=day), first.timetz()).astimezone(timezone.utc)
+        log_days(api, [4], now=moment)
+        evaluate(owner, moment)
+    resent = Escalation.objects.get().events.filter(what="resent")
+    assert [event.at.astimezone(paris).date().isoformat() for event in resent] == [
+        "2026-03-22",
+        "2026-03-29",
+        "2026-04-05",  # 6 days and 23 hours after the one before: clocks went forward on the 29th
+    ]

@@ -162,14 +162,17 @@ def escalation_acknowledge(*, escalation, now):
     return escalation
 
 
-def resend_is_due(escalation, now):
-    """An unacknowledged "book a visit" is re-sent every RESEND_EVERY_DAYS, RESEND_MAX_TIMES at most."""
+def resend_is_due(escalation, today):
+    """An unacknowledged "book a visit" is re-sent every RESEND_EVERY_DAYS, RESEND_MAX_TIMES at most.
+
+    Counted in the user's local days: by hours, a sweep a few minutes earlier than last
+    week's, or a clock change, put the re-send off a whole day."""
     return (
         escalation.level == EscalationLevel.SEE_CLINICIAN
         and escalation.acknowledged_at is None
         and 1 <= escalation.sends <= settings.RESEND_MAX_TIMES
         and escalation.last_sent_at is not None
-        and now - escalation.last_sent_at >= timedelta(days=settings.RESEND_EVERY_DAYS)
+        and (today - escalation.user.local_date(escalation.last_sent_at)).days >= settings.RESEND_EVERY_DAYS
     )
 
 
@@ -231,7 +234,7 @@ def trends_apply(*, user, days, today, now, escalations, rules):
                 continue
             if escalation_refresh(current, finding, today):
                 applied.refreshed.append(current)
-            if resend_is_due(current, now):
+            if resend_is_due(current, today):
                 applied.resending.append(current)
             continue
         if current and (today - current.last_held_on).days >= settings.ESCALATION_CLOSE_AFTER_DAYS:
