@@ -1,6 +1,7 @@
 """Alerts leave through the outbox at most once, retry transient errors, and stop using dead addresses."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -133,3 +134,46 @@ def test_visit_alerts_are_capped_per_day_but_urgent_ones_never(owner, phone, set
     escalation_open(user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=today, now=now)
     sent_for = set(Notification.objects.filter(channel="email").values_list("escalation__reason", flat=True))
     assert sent_for == {"persistent", "worsening", "foot_weakness"}
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def quiet_nights(owner):
+    owner.quiet_hours_start, owner.quiet_hours_end = time(22, 0), time(7, 0)
+    owner.save()
+
+
+def test_a_visit_alert_retried_into_quiet_hours_waits_for_their_end(owner, fcm):
+    quiet_nights(owner)
+    device_register(user=owner, platform="ios", token="busy-phone")
+    with time_machine.travel(datetime(2026, 11, 27, 21, 59, 50, tzinfo=PARIS), tick=False):
+        visit_alert(owner)
+        assert sorted(deliver_all()) == ["retry", "sent"]
+    push = Notification.objects.get(channel="push")
+    assert push.not_before == datetime(2026, 11, 28, 7, 0, tzinfo=PARIS)
+
+
+def test_a_visit_alert_picked_up_in_quiet_hours_is_held_not_sent(owner, fcm, phone):
+    quiet_nights(owner)
+    with time_machine.travel(datetime(2026, 11, 27, 21, 59, tzinfo=PARIS), tick=False):
+        visit_alert(owner)  # due now: queued for a worker
+    with time_machine.travel(datetime(2026, 11, 27, 22, 1, tzinfo=PARIS), tick=False):
+        held = [notifications.notification_deliver(pk) for pk in Notification.objects.values_list("id", flat=True)]
+    assert held == ["held for quiet hours"] * 2
+    assert (len(mail.outbox), fcm.tokens()) == (0, [])
+    morning = datetime(2026, 11, 28, 7, 0, tzinfo=PARIS)
+    assert set(Notification.objects.values_list("status", "attempts", "not_before")) == {("pending", 0, morning)}
+    with time_machine.travel(morning, tick=False):
+        assert sorted(deliver_all()) == ["sent", "sent"]
+
+
+def test_an_alert_sent_after_a_failure_keeps_the_error(owner, fcm):
+    device, _ = device_register(user=owner, platform="ios", token="busy-phone")
+    visit_alert(owner)
+    deliver_all()
+    Device.objects.filter(pk=device.pk).update(token="mended-phone")
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert deliver_all() == ["sent"]
+    push = Notification.objects.get(channel="push")
+    assert push.status == "sent" and "503" in push.last_error

@@ -47,11 +47,7 @@ def notifications_plan_many(sends, *, now):
             if capped:
                 log.warning("daily alert cap reached for user %s: escalation %s not sent", user.pk, escalation.pk)
                 continue
-        not_before = (
-            now
-            if at_once
-            else quiet_hours_end(now, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
-        )
+        not_before = deliverable_from(escalation, now)
         channels = [Notification(channel=Channel.EMAIL)] if user.email_alerts and user.email_deliverable else []
         if user.push_alerts:
             channels += [Notification(channel=Channel.PUSH, device=device) for device in devices.get(user.pk, [])]
@@ -81,6 +77,15 @@ def notifications_plan_many(sends, *, now):
 
         enqueue_on_commit(deliver_notifications, due_ids)
     return [pk for escalation, send_number, *_ in planned for pk in ids.get((escalation.pk, send_number), [])]
+
+
+def deliverable_from(escalation, moment):
+    """When an alert of this escalation may leave, from `moment` on: urgent and emergency at
+    once, the rest after the user's quiet hours."""
+    if escalation.level in AT_ONCE:
+        return moment
+    user = escalation.user
+    return quiet_hours_end(moment, zone=user.zone, start=user.quiet_hours_start, end=user.quiet_hours_end)
 
 
 def _visit_alerts_today(escalations, now):
@@ -139,12 +144,19 @@ def notification_deliver(notification_id):
     if not claimed:
         return "not due or taken"
     notification = Notification.objects.select_related("escalation__user", "device").get(pk=notification_id)
+    held_until = deliverable_from(notification.escalation, now)
+    if held_until > now:  # queued before quiet hours began, picked up after: not an attempt
+        Notification.objects.filter(pk=notification.pk).update(
+            claimed_at=None, attempts=F("attempts") - 1, not_before=held_until
+        )
+        return "held for quiet hours"
     transport = TRANSPORTS[notification.channel]
     try:
         transport.send(notification)
     except TransportError as error:
         return _failed(notification, transport, error, now)
-    Notification.objects.filter(pk=notification.pk).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    # An earlier attempt's error stays: it tells why the alert left late.
+    Notification.objects.filter(pk=notification.pk).update(status=Status.SENT, sent_at=timezone.now())
     return "sent"
 
 
@@ -155,9 +167,8 @@ def _failed(notification, transport, error, now):
         if error.permanent:
             transport.disable(notification)
         return "failed"
-    Notification.objects.filter(pk=notification.pk).update(
-        claimed_at=None, last_error=str(error), not_before=now + _retry_delay(notification.attempts)
-    )
+    retry_at = deliverable_from(notification.escalation, now + _retry_delay(notification.attempts))
+    Notification.objects.filter(pk=notification.pk).update(claimed_at=None, last_error=str(error), not_before=retry_at)
     return "retry"
 
 
