@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from accounts.models import AccessToken, User
@@ -95,8 +95,13 @@ def _revived(value):
 
 
 def tokens_forget_cached(*, digests):
+    """Drop cached copies now, and again once the change commits: a request that read the
+    row meanwhile, as it stood before the change, would otherwise cache it again (an old time
+    zone, a revoked token) for TOKEN_CACHE_SECONDS."""
     if settings.TOKEN_CACHE_SECONDS and digests:
-        cache.delete_many([_cache_key(digest) for digest in digests])
+        keys = [_cache_key(digest) for digest in digests]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def token_revoke(*, token):

@@ -92,3 +92,18 @@ def test_the_cache_keeps_no_password_digest_and_the_user_reads_as_stored(cached_
     assert len(kept[0]) == len(TOKEN_COLUMNS)
     me = cached_api.get("/api/v1/me/").json()  # answered from the cached copy
     assert (me["email"], me["timezone"]) == (owner.email, owner.timezone)
+
+
+def test_a_copy_cached_by_a_request_that_crossed_a_change_is_dropped_when_it_commits(
+    cached_api, owner, django_capture_on_commit_callbacks
+):
+    """Another request read the account before the change committed, and cached it as it was."""
+    from accounts import tokens
+    from accounts.models import AccessToken
+    from accounts.users import user_update
+
+    as_read_before = AccessToken.objects.select_related("user").get(user=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update(user=owner, data={"timezone": "Asia/Tokyo"})
+        tokens._remember(as_read_before)  # what that request does on its way out
+    assert cached_api.get("/api/v1/me/").json()["timezone"] == "Asia/Tokyo"
