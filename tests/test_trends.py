@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tracking.trends import Day, Rules, red_flag_findings, red_flag_last_days, trend_findings
+from tracking.trends import Day, Rules, bilateral_holds, red_flag_findings, red_flag_last_days, trend_findings
 
 RULES = Rules.from_settings()
 TODAY = date(2026, 11, 27)
@@ -175,3 +175,8 @@ def test_the_last_day_of_each_red_flag():
         Day(date=TODAY - timedelta(days=3), episodes=1, severity=8, red_flags=frozenset({"foot_weakness"})),
     ]
     assert red_flag_last_days(days, today=TODAY) == {"foot_weakness": TODAY - timedelta(days=3)}
+
+
+def test_a_share_set_in_settings_holds_at_exactly_that_share():
+    assert bilateral_holds(episodes=25, both_sides=7, rules=replace(RULES, bilateral_min_share=0.28))
+    assert not bilateral_holds(episodes=25, both_sides=6, rules=replace(RULES, bilateral_min_share=0.28))

@@ -141,7 +141,8 @@ def increasing_pain(days, today, rules):
 
 def bilateral_holds(*, episodes, both_sides, rules):
     """The bilateral rule on a window's counts (guidance ranks its articles by it too)."""
-    return episodes >= rules.bilateral_min_episodes and both_sides >= rules.bilateral_min_share * episodes
+    # Rounded as a share written in settings means it: 0.28 of 25 is 7, not 7.000000000000001.
+    return episodes >= rules.bilateral_min_episodes and both_sides >= round(rules.bilateral_min_share * episodes, 6)
 
 
 def radiating_holds(*, radiating, rules):
