@@ -30,6 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone name")
     email_alerts = models.BooleanField(default=True)
     push_alerts = models.BooleanField(default=True)
+    # Info-level escalations (a pattern worth mentioning to a clinician) wait in the app unless asked for.
+    info_alerts = models.BooleanField(default=False, help_text="Also email and push pattern (info) alerts")
     email_deliverable = models.BooleanField(default=True, help_text="Off once the address bounced")
     reminder_time = models.TimeField(null=True, blank=True, help_text="Local time of the daily reminder")
     quiet_hours_start = models.TimeField(null=True, blank=True)
@@ -47,6 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "timezone",
         "email_alerts",
         "push_alerts",
+        "info_alerts",
         "reminder_time",
         "quiet_hours_start",
         "quiet_hours_end",

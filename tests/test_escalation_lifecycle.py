@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.management import call_command
 
 from heeljournal.enums import EscalationLevel
@@ -12,6 +13,7 @@ from tests.conftest import episode_body
 from tracking.escalations import escalation_acknowledge, escalation_open
 from tracking.evaluation import users_evaluate
 from tracking.models import Escalation, Notification
+from tracking.notifications import notification_deliver
 from tracking.trends import Finding
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +153,20 @@ def test_patterns_are_info_and_send_nothing(api, owner, phone):
     evaluate(owner)
     assert open_reasons(owner) == ["bilateral_pattern", "radiating_pattern"]
     assert Notification.objects.count() == 0
+
+
+def test_patterns_are_sent_to_a_user_who_asked_for_them(api, owner, phone):
+    assert api.patch("/api/v1/me/", {"info_alerts": True}, format="json").json()["info_alerts"] is True
+    log_days(api, [3] * 5, side="both", radiates_from_back=True)
+    evaluate(owner)
+    sent = Notification.objects.values_list("escalation__reason", "channel")
+    assert sorted(sent) == [
+        (reason, channel) for reason in ("bilateral_pattern", "radiating_pattern") for channel in ("email", "push")
+    ]
+    for pk in Notification.objects.values_list("id", flat=True):
+        notification_deliver(pk)
+    titles = sorted(f"HeelJournal: {title}" for title in Escalation.objects.values_list("title", flat=True))
+    assert sorted(message.subject for message in mail.outbox) == titles
 
 
 def test_a_red_flag_escalation_closes_14_days_after_the_last_red_flag(api, owner):

@@ -19,6 +19,7 @@ def test_me_shows_the_profile(api):
         "timezone": "Europe/Paris",
         "email_alerts": True,
         "push_alerts": True,
+        "info_alerts": False,
         "reminder_time": None,
         "quiet_hours_start": None,
         "quiet_hours_end": None,

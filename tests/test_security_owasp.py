@@ -313,6 +313,7 @@ def test_the_account_shows_no_credentials_or_privileges(api, anon, owner):
         "timezone",
         "email_alerts",
         "push_alerts",
+        "info_alerts",
         "reminder_time",
         "quiet_hours_start",
         "quiet_hours_end",

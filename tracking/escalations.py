@@ -49,7 +49,7 @@ def _record(escalation, what, from_state, why, now):
 def _escalation_new(*, user, finding, today, now):
     """An unsaved escalation for a finding, its first alert counted as sent (info sends none)."""
     title, message, guidance = alert_text(finding)
-    alerts = finding.level != EscalationLevel.INFO  # info waits in the app's list
+    alerts = finding.level != EscalationLevel.INFO or user.info_alerts  # info waits in the app's list unless asked
     return Escalation(
         user=user,
         reason=finding.reason,
