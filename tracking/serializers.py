@@ -14,13 +14,16 @@ from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntr
 class AwareDateTimeField(serializers.DateTimeField):
     """A time with its UTC offset: a bare local time would be read in the wrong zone."""
 
-    default_error_messages = {"naive": "Include the UTC offset, e.g. 2026-11-24T07:30:00+01:00."}
+    default_error_messages = {
+        "naive": "Include the UTC offset, e.g. 2026-11-24T07:30:00+01:00.",
+        "impossible": "No such date and time: check the day of the month and the hour (00 to 23).",
+    }
 
     def to_internal_value(self, value):
         try:
             parsed = parse_datetime(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None  # an impossible date: the parent names the error
+        except ValueError:  # in the right format, but February 30th, 24:00 or a leap second
+            self.fail("impossible")
         if parsed is not None and timezone.is_naive(parsed):
             self.fail("naive")
         return super().to_internal_value(value)
