@@ -65,9 +65,12 @@ def token_authenticate(secret, *, counter=None):
     if token.expiry <= now:
         return None
     if now - token.last_used_at >= TOUCH_INTERVAL:
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if not AccessToken.objects.filter(pk=token.pk).update(last_used_at=now):
+            return None  # revoked while this request ran, maybe from a copy read before
         token.last_used_at = now
-        _remember(token)
+        # Dropped, not re-cached: this copy may predate a change that has committed since
+        # (and dropped it); the next request reads the row as it now stands.
+        cache.delete(_cache_key(token.digest))
     token.uses_this_window = uses
     return token
 

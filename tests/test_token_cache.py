@@ -1,6 +1,8 @@
 """With the token cache on (production, on Redis), a warm token costs no query and
 revocation still takes effect at once."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.utils import timezone
@@ -107,3 +109,38 @@ def test_a_copy_cached_by_a_request_that_crossed_a_change_is_dropped_when_it_com
         user_update(user=owner, data={"timezone": "Asia/Tokyo"})
         tokens._remember(as_read_before)  # what that request does on its way out
     assert cached_api.get("/api/v1/me/").json()["timezone"] == "Asia/Tokyo"
+
+
+@pytest.fixture
+def stale_copy(owner, monkeypatch):
+    """A request that read the token's cached copy before a change and reaches its touch (an
+    hour since the last) after the change committed: call the answer to serve it that copy."""
+    from accounts import tokens
+
+    (token,) = owner.access_tokens.all()
+    held, original = tokens._cached(token.digest, None), tokens._cached
+    assert held[0] is not None
+
+    def serve_once():
+        answers = iter([held])
+        monkeypatch.setattr(tokens, "_cached", lambda digest, counter: next(answers, None) or original(digest, counter))
+
+    return serve_once
+
+
+def test_a_token_revoked_while_a_request_held_its_copy_stays_revoked(cached_api, stale_copy):
+    assert cached_api.post("/api/v1/auth/logout-all/").status_code == 204
+    stale_copy()
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert cached_api.get("/api/v1/me/").status_code == 401  # the request that held the copy
+        assert cached_api.get("/api/v1/me/").status_code == 401
+
+
+def test_a_touch_does_not_cache_a_copy_read_before_a_profile_change(cached_api, owner, stale_copy):
+    from accounts.users import user_update
+
+    user_update(user=owner, data={"timezone": "Asia/Tokyo"})
+    stale_copy()
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert cached_api.get("/api/v1/me/").json()["timezone"] != "Asia/Tokyo"  # the copy it held
+        assert cached_api.get("/api/v1/me/").json()["timezone"] == "Asia/Tokyo"
