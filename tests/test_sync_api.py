@@ -1,5 +1,7 @@
 """A phone pulls what changed since its last sync, deletions included."""
 
+from datetime import UTC, datetime
+
 import pytest
 import time_machine
 
@@ -8,6 +10,15 @@ from tracking import tasks
 from tracking.views import SYNC_TOO_OLD
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(owner):
+    """Joined before any day these tests travel to."""
+    owner.date_joined = datetime(2026, 1, 5, tzinfo=UTC)
+    owner.save(update_fields=["date_joined"])
+    return owner
+
 
 SHOE = {"name": "Boots", "kind": "boot", "arch_support": "low", "cushioning": "low"}
 CREATES = {
@@ -154,11 +165,13 @@ def test_a_phone_that_last_synced_before_a_purged_deletion_is_told_to_pull_afres
         before = api.get("/api/v1/footwear/", {"updated_since": "2026-06-01T09:00:00Z"})
         after = api.get("/api/v1/footwear/", {"updated_since": "2026-06-02T09:00:00Z"})
         afresh = api.get("/api/v1/footwear/")
+        first = api.get("/api/v1/footwear/", {"updated_since": "0001-01-01T00:00:00Z"})  # a new phone
     assert before.status_code == 400
     assert before.json() == {"updated_since": [SYNC_TOO_OLD]}
     assert "download the list afresh, without updated_since" in SYNC_TOO_OLD
     assert (after.status_code, after.json()["results"]) == (200, [])
     assert [record["id"] for record in afresh.json()["results"]] == [kept]
+    assert (first.status_code, [record["id"] for record in first.json()["results"]]) == (200, [kept])
 
 
 def test_the_latest_purged_deletion_of_any_kind_is_the_one_a_sync_must_follow(owner, other):
@@ -181,3 +194,27 @@ def test_the_latest_purged_deletion_of_any_kind_is_the_one_a_sync_must_follow(ow
         anyone_else = others.get("/api/v1/episodes/", {"updated_since": "2000-01-01T00:00:00Z"}).status_code
     assert statuses == [400, 400, 200]  # the SYNC_OVERLAP_SECONDS (60) before a since count as not seen
     assert anyone_else == 200  # nothing of theirs was forgotten
+
+
+def test_records_that_name_a_pair_of_shoes_forgotten_by_the_purge_sync_without_it(owner):
+    with time_machine.travel("2026-06-01T08:00:00Z", tick=False):
+        api = client_for(owner)
+        shoe = CREATES["/api/v1/footwear/"](api)
+        episode = api.post(
+            "/api/v1/episodes/", episode_body(footwear=shoe, started_at="2026-05-31T07:30:00Z"), format="json"
+        ).json()["id"]
+        api.delete(f"/api/v1/footwear/{shoe}/")
+    with time_machine.travel("2026-09-01T08:00:00Z", tick=False):
+        tasks.purge_old_records()
+        changed = client_for(owner).get("/api/v1/episodes/", {"updated_since": "2026-08-31T08:00:00Z"}).json()
+    assert [(record["id"], record["footwear"]) for record in changed["results"]] == [(episode, None)]
+
+
+def test_a_purge_that_commits_late_does_not_move_a_horizon_back(owner):
+    from tracking.models import SyncHorizon
+    from tracking.records import horizons_move_on
+
+    later, earlier = datetime(2026, 6, 5, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    horizons_move_on({owner.pk: later})
+    horizons_move_on({owner.pk: earlier})
+    assert SyncHorizon.objects.get(user=owner).deletions_forgotten_until == later

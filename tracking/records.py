@@ -1,6 +1,6 @@
 """The one writer of a user's records: safe retries, tombstones, local dates."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from heeljournal.bulk import rows_execute
 from tracking.escalations import red_flag_reasons, red_flags_raise
 from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
 from tracking.models import (
@@ -230,6 +231,7 @@ def journal_entry_put(*, user, day, data):
 
 
 SYNCED_MODELS = (Footwear, Episode, Activity, JournalEntry)
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # a sync "since year 1" goes back no further
 
 
 @transaction.atomic
@@ -242,23 +244,45 @@ def tombstones_purge(*, now):
     for tombstones in purged:
         for user_id, latest in tombstones.values_list("user").annotate(Max("deleted_at")).order_by():
             forgotten[user_id] = max(latest, forgotten.get(user_id, latest))
-    # Each purge forgets deletions later than the last one's: a horizon only moves on.
-    SyncHorizon.objects.bulk_create(
-        [SyncHorizon(user_id=user_id, deletions_forgotten_until=latest) for user_id, latest in forgotten.items()],
-        update_conflicts=True,
-        unique_fields=["user"],
-        update_fields=["deletions_forgotten_until"],
-    )
+    horizons_move_on(forgotten)
+    # Records still naming a pair of shoes forgotten now lose it: a change phones must sync.
+    shoes = purged[SYNCED_MODELS.index(Footwear)].values("pk")
+    for model in (Episode, Activity):
+        model.with_tombstones.filter(footwear__in=shoes).update(footwear=None, updated_at=now)
     for tombstones in purged:
         tombstones.delete()
 
 
-def sync_missed_deletions(*, user, changed_from, now):
-    """Whether a sync of the changes from `changed_from` on would miss a deletion whose
-    tombstone is purged: the phone would keep that record for ever.
+def horizons_move_on(forgotten):
+    """Record {user id: latest deletion forgotten}; a horizon only moves on, should two purges
+    overlap and the earlier commit last."""
+    table, later = SyncHorizon._meta.db_table, "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    rows_execute(
+        # WHERE true: SQLite would read ON CONFLICT as the join's ON.
+        f"INSERT INTO {table} (user_id, deletions_forgotten_until) SELECT * FROM ({{rows}}) AS v WHERE true"
+        f" ON CONFLICT (user_id) DO UPDATE SET deletions_forgotten_until ="
+        f" {later}({table}.deletions_forgotten_until, excluded.deletions_forgotten_until)",
+        list(forgotten.items()),
+        fields=[SyncHorizon._meta.get_field(name) for name in ("user", "deletions_forgotten_until")],
+    )
 
-    A phone that synced after a deletion was told of it; every deletion forgotten is older than
-    SYNC_TOMBSTONE_DAYS, so a recent sync needs no look."""
-    if changed_from >= now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS):
+
+def sync_changed_from(since):
+    """The first change time a sync from `since` answers with: a little earlier, since a change
+    may commit after a later one that the phone has seen (SYNC_OVERLAP_SECONDS)."""
+    overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+    return max(since, EARLIEST + overlap) - overlap
+
+
+def sync_missed_deletions(*, user, since, now):
+    """Whether a sync from `since` would miss a deletion whose tombstone is purged: the phone
+    would keep that record for ever.
+
+    A time before the account was made is a first sync: no answer has shown that phone a
+    record. A phone that synced after a deletion was told of it; every deletion forgotten is
+    older than SYNC_TOMBSTONE_DAYS (less a day's margin: the clocks of the hosts that purge
+    and answer may differ), so a recent sync needs no look."""
+    changed_from = sync_changed_from(since)
+    if since < user.date_joined or changed_from >= now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS - 1):
         return False
     return SyncHorizon.objects.filter(user=user, deletions_forgotten_until__gte=changed_from).exists()

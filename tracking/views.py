@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,8 +39,6 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-EARLIEST = datetime.min.replace(tzinfo=UTC)  # a sync "since year 1" goes back no further
-
 # A phone that has not synced since deletions the server no longer keeps.
 SYNC_TOO_OLD = (
     f"Deletions are kept {settings.SYNC_TOMBSTONE_DAYS} days, and this phone last synced before some that are "
@@ -54,7 +52,8 @@ UPDATED_SINCE = OpenApiParameter(
     description="Changes since this time, oldest first, deletions included as tombstones. The answer "
     "also holds the changes of a short while before it (SYNC_OVERLAP_SECONDS, a minute unless set), "
     "which may have been saved after a later one: apply each record by its id. A time before deletions "
-    "the server no longer keeps (SYNC_TOMBSTONE_DAYS, 90 days unless set) is a 400: pull the whole list.",
+    "the server no longer keeps (SYNC_TOMBSTONE_DAYS, 90 days unless set) is a 400: pull the whole list. "
+    "A time before the account was made is a first sync.",
 )
 
 
@@ -127,11 +126,9 @@ class UserRecordViewSet(viewsets.ModelViewSet):
             self.filter_list(query.where("deleted_at", "IS NULL"))
         else:
             self.sync_unnarrowed(request)
-            overlap = timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
-            changed_from = max(since, EARLIEST + overlap) - overlap
-            if records.sync_missed_deletions(user=request.user, changed_from=changed_from, now=timezone.now()):
+            if records.sync_missed_deletions(user=request.user, since=since, now=timezone.now()):
                 raise exceptions.ValidationError({"updated_since": [SYNC_TOO_OLD]})
-            query.where("updated_at", ">=", changed_from)
+            query.where("updated_at", ">=", records.sync_changed_from(since))
         rows = self.paginator.paginate_rows(query, request)
         return self.paginator.get_paginated_response(serializer_class.answers_from(rows))
 
