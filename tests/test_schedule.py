@@ -54,6 +54,15 @@ def test_quiet_hours_end_follows_a_daylight_saving_change():
     )
 
 
+def test_quiet_hours_that_end_in_the_hour_a_clock_repeats_end_the_second_time_round():
+    # New York falls back at 02:00 EDT on 2026-11-01: 01:00-02:00 comes twice. At 01:00 EST,
+    # after the first 01:30 has passed, the quiet hours end at the second, 06:30 UTC.
+    moment = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+    assert quiet_hours_end(moment, zone=NEW_YORK, start=time(22, 0), end=time(1, 30)) == datetime(
+        2026, 11, 1, 6, 30, tzinfo=UTC
+    )
+
+
 @pytest.mark.parametrize(
     "moment, midnight",
     [

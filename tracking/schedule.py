@@ -17,10 +17,11 @@ def quiet_hours_end(moment, *, zone, start, end):
     local = moment.astimezone(zone)
     if not in_quiet_hours(local.time(), start, end):
         return moment
-    ends = datetime.combine(local.date(), end, tzinfo=zone)
-    if ends <= local:
-        ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
-    return ends.astimezone(moment.tzinfo)
+    today_ends = datetime.combine(local.date(), end, tzinfo=zone)
+    tomorrow_ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
+    # Compared as instants: the night clocks go back, the end may come twice (fold 0, then 1).
+    ends = (today_ends, today_ends.replace(fold=1), tomorrow_ends)
+    return min(instant for candidate in ends if (instant := candidate.astimezone(moment.tzinfo)) > moment)
 
 
 def next_local_midnight(moment, *, zone):
