@@ -32,6 +32,7 @@ class UserAdmin(ClinicianScopedAdmin, BaseUserAdmin):
 @admin.register(AccessToken)
 class AccessTokenAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     log_views = False
+    made_by_the_app = True
     list_display = ("user", "device_name", "created_at", "last_used_at")
     readonly_fields = ("user", "digest", "device_name", "created_at", "last_used_at")
     search_fields = ("user__email",)
@@ -40,6 +41,7 @@ class AccessTokenAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 @admin.register(Device)
 class DeviceAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     log_views = False
+    made_by_the_app = True
     list_display = ("user", "platform", "active", "created_at")
     list_filter = ("platform", "active")
     search_fields = ("user__email",)

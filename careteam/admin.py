@@ -172,6 +172,7 @@ class AccessLogAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 class CareLinkAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     patient_lookup = "patient"
     log_views = False
+    made_by_the_app = True
     list_display = ("patient", "clinician", "created_at", "revoked_at")
     list_select_related = ("patient", "clinician")
     search_fields = ("patient__email", "clinician__email")
@@ -182,6 +183,7 @@ class CareLinkAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 class CareInviteAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
     patient_lookup = "patient"
     log_views = False
+    made_by_the_app = True
     list_display = ("patient", "created_at", "expires_at", "redeemed_at", "redeemed_by")
     list_select_related = ("patient", "redeemed_by")
     search_fields = ("patient__email",)

@@ -45,6 +45,9 @@ class ClinicianScopedAdmin:
     # A patient's log and its audit are written by the app alone, for superusers too: an edit here
     # would raise no alert, record no edit, and read as the patient's own entry.
     written_by_the_app = False
+    # Rows only the app makes (a sign-in's token, a patient's code, the link it opens, a
+    # phone's push registration): a superuser may revoke one here, but not add one.
+    made_by_the_app = False
 
     def get_queryset(self, request):
         return self.scope(request, super().get_queryset(request))
@@ -65,7 +68,7 @@ class ClinicianScopedAdmin:
         return request.user.is_superuser and not self.written_by_the_app
 
     def has_add_permission(self, request):
-        return self.may_write(request)
+        return self.may_write(request) and not self.made_by_the_app
 
     def has_change_permission(self, request, obj=None):
         return self.may_write(request)

@@ -253,6 +253,13 @@ def test_superusers_read_every_patient_and_write_none_of_their_log(superuser, cl
     patients = root.get("/admin/careteam/patient/").content.decode()
     assert shown(root.get("/admin/careteam/patient/")) == 2  # the owner and the other; no staff
     assert "Add patient" not in patients and "delete_selected" not in patients
+    # The app makes these (a sign-in, the patient's code, its redeeming, a phone's registration).
+    for model in ("accounts/accesstoken", "accounts/device", "careteam/careinvite", "careteam/carelink"):
+        assert root.get(f"/admin/{model}/add/").status_code == 403
+        assert root.post(f"/admin/{model}/add/", {}).status_code == 403
+    token = owner.access_tokens.first()  # a sign-in: a superuser may still revoke it here
+    assert root.post(f"/admin/accounts/accesstoken/{token.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not owner.access_tokens.filter(pk=token.pk).exists()
 
 
 # --- Every look is logged --------------------------------------------------------------------
