@@ -4,12 +4,13 @@ from django.contrib.auth import password_validation
 from rest_framework import serializers
 
 from accounts.models import Device, User
+from heeljournal.serializers import TextField
 
 # "localtime" is the server's own zone and "Factory" a placeholder: neither is where a user lives.
 TIME_ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
 
 
-class TimeZoneField(serializers.CharField):
+class TimeZoneField(TextField):
     default_error_messages = {"unknown": "Unknown time zone; use an IANA name such as Europe/Paris."}
 
     def to_internal_value(self, data):
@@ -39,7 +40,7 @@ EMAIL_TAKEN = "An account with this email already exists."
 
 
 class RegisterSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password = TextField(write_only=True, max_length=128, style={"input_type": "password"})
     timezone = TimeZoneField(required=False, default="UTC")
 
     class Meta:
@@ -64,8 +65,8 @@ class RegisterSerializer(serializers.ModelSerializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    device_name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    password = TextField(max_length=128, style={"input_type": "password"})
+    device_name = TextField(max_length=100, required=False, default="", allow_blank=True)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -96,7 +97,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class DeviceSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(max_length=512)
+    token = TextField(max_length=512)
 
     class Meta:
         model = Device

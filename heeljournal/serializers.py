@@ -12,6 +12,7 @@ import operator
 from datetime import UTC, date
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
 from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import Field
@@ -140,7 +141,22 @@ class _Plan:
         ]
 
 
+class TextField(serializers.CharField):
+    """Text that arrives as text: DRF's CharField takes 123 as "123", which a phone sending a
+    number where it meant a note would never learn of."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
+
     @cached_property
     def fields(self):
         cls = type(self)

@@ -91,6 +91,7 @@ def test_a_deleted_id_cannot_be_reused(api):
         ("sensations", ["itching"]),
         ("notes", "x" * 2001),
         ("notes", "nul\x00byte"),
+        ("notes", 123),  # DRF took it as "123"
         ("started_at", "2026-02-30T07:30:00+01:00"),
         ("started_at", "yesterday"),
         ("started_at", "2026-11-24T07:30:00"),

@@ -14,7 +14,14 @@ def test_it_keeps_footwear_with_defaults(api):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("name", ""), ("name", "x" * 101), ("kind", "clog"), ("arch_support", "extreme"), ("cushioning", 3)],
+    [
+        ("name", ""),
+        ("name", "x" * 101),
+        ("name", 42),
+        ("kind", "clog"),
+        ("arch_support", "extreme"),
+        ("cushioning", 3),
+    ],
 )
 def test_bad_footwear_is_a_400_naming_the_field(api, field, value):
     response = api.post(URL, {**SHOE, field: value}, format="json")

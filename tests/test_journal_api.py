@@ -51,7 +51,13 @@ def test_a_future_date_is_a_400(api):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("overall", 11), ("relief_measures", ["massage"]), ("relief_measures", "rest"), ("notes", "x" * 5001)],
+    [
+        ("overall", 11),
+        ("relief_measures", ["massage"]),
+        ("relief_measures", "rest"),
+        ("notes", "x" * 5001),
+        ("notes", 5),
+    ],
 )
 def test_bad_entries_are_a_400_naming_the_field(api, field, value):
     response = api.put(f"{URL}2026-11-24/", {field: value}, format="json")

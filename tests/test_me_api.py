@@ -131,7 +131,13 @@ def test_devices_register_once_per_token(api, other_api):
 
 
 @pytest.mark.parametrize(
-    "body", [{"platform": "windows", "token": "x"}, {"platform": "ios", "token": ""}, {"platform": "ios"}]
+    "body",
+    [
+        {"platform": "windows", "token": "x"},
+        {"platform": "ios", "token": ""},
+        {"platform": "ios"},
+        {"platform": "ios", "token": 12345},
+    ],
 )
 def test_bad_devices_are_a_400(api, body):
     assert api.post("/api/v1/devices/", body, format="json").status_code == 400
