@@ -174,10 +174,18 @@ def cursor_position(field, text):
         raise ValueError(f"not a {type(field).__name__}: {text!r}") from None
 
 
+class ImpossibleTime(ValueError):
+    """A time in the right format that does not exist: February 30th, 24:00, a leap second."""
+
+
 def utc_time(text):
-    """An ISO 8601 time that carries its offset, in UTC; ValueError if `text` is none, or lies
-    outside UTC's range (a time a client sends would otherwise be a 500 in SQL)."""
-    moment = parse_datetime(text)
+    """An ISO 8601 time that carries its offset, in UTC; ValueError if `text` is none
+    (ImpossibleTime if it is well formed), or lies outside UTC's range (a time a client sends
+    would otherwise be a 500 in SQL)."""
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        raise ImpossibleTime(text) from None
     if moment is None or moment.tzinfo is None:
         raise ValueError(f"not a time with its offset: {text!r}")
     try:

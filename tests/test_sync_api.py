@@ -70,6 +70,18 @@ def test_a_bad_updated_since_is_a_400(api, value):
     assert "updated_since" in response.json()
 
 
+def test_a_time_that_does_not_exist_is_named_as_such(api):
+    response = api.get("/api/v1/episodes/", {"updated_since": "2026-02-30T00:00:00Z"})
+    assert response.json() == {
+        "updated_since": ["No such date and time: check the day of the month and the hour (00 to 23)."]
+    }
+
+
+def test_alerts_have_no_sync_and_say_so(api):
+    assert api.get("/api/v1/escalations/", {"updated_since": "2026-11-25T08:00:00Z"}).status_code == 400
+    assert api.get("/api/v1/escalations/").status_code == 200
+
+
 def test_sync_pages_follow_next_links(api):
     for _ in range(5):
         CREATES["/api/v1/episodes/"](api)

@@ -16,13 +16,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from heeljournal.api import NewestFirstPagination, utc_time
+from heeljournal.api import ImpossibleTime, NewestFirstPagination, utc_time
 from heeljournal.pages import KeysetPagination, PageQuery
 from tracking import escalations, records, selectors
 from tracking.exports import export_document
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 from tracking.serializers import (
     ActivitySerializer,
+    AwareDateTimeField,
     DeletedRecordSerializer,
     EpisodeSerializer,
     EscalationSerializer,
@@ -107,6 +108,10 @@ class UserRecordViewSet(viewsets.ModelViewSet):
             return None
         try:
             return utc_time(value.replace(" ", "+"))  # a '+' in an unencoded query string arrives as a space
+        except ImpossibleTime:
+            raise exceptions.ValidationError(
+                {"updated_since": [AwareDateTimeField.default_error_messages["impossible"]]}
+            ) from None
         except ValueError:
             raise exceptions.ValidationError(
                 {"updated_since": ["Use a time with its offset, e.g. 2026-11-24T07:30:00Z."]}
@@ -282,6 +287,11 @@ class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Escalation.objects.none()
         return Escalation.objects.filter(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if "updated_since" in request.query_params:  # ignored, it would leave a phone believing it synced
+            raise exceptions.ValidationError({"updated_since": ["Alerts have no sync: read the list, newest first."]})
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=None, responses={200: EscalationSerializer})
     @action(detail=True, methods=["post"])
