@@ -10,11 +10,11 @@ from django.utils.html import format_html
 
 from careteam import access, reports
 from careteam.chart import COLOURS, chart_layout, chart_svg
-from careteam.http import client_address, file_download
+from careteam.http import client_address, download_name, file_download
 from careteam.models import AccessLog, CareInvite, CareLink, Patient
 from careteam.scoping import ClinicianScopedAdmin, record_lists_of
 from careteam.selectors import live_links, patient_summary
-from careteam.wording import WORSE_DAYS_COUNTED
+from careteam.wording import WORSE_DAYS_COUNTED, patient_time
 from heeljournal.enums import EscalationLevel
 
 PAGE_DAYS = (30, 90)
@@ -51,7 +51,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="Linked since", ordering="linked_since")
     def linked_since(self, patient):
-        return patient.linked_since or "-"
+        return patient_time(patient.linked_since, patient, zone_named=False)  # as every page shows times
 
     @admin.display(description="Journal")
     def page_link(self, patient):
@@ -115,13 +115,13 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
         days = _days(request, default=PAGE_DAYS[-1])  # a visit looks further back than a glance
         content = reports.report_pdf(user=patient, days=days)
         self.record_journal_access(request, patient, f"PDF summary, last {days} days")
-        return file_download(content, content_type="application/pdf", filename=f"heeljournal-{patient.pk}-summary.pdf")
+        return file_download(content, content_type="application/pdf", filename=download_name(patient, "summary.pdf"))
 
     def records_csv_view(self, request, patient_id):
         patient = self.visible_patient(request, patient_id)
         content = reports.records_csv(user=patient)
         self.record_journal_access(request, patient, "CSV of every record")
-        filename = f"heeljournal-{patient.pk}-records.csv"
+        filename = download_name(patient, "records.csv")
         return file_download(content, content_type="text/csv; charset=utf-8", filename=filename)
 
     def record_journal_access(self, request, patient, what):

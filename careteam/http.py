@@ -4,6 +4,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 
 def client_address(request):
@@ -24,9 +25,15 @@ def client_address(request):
         return None
 
 
+def download_name(patient, what):
+    """A clinician's download, named so it is found again among others: whose, and up to which
+    of the patient's days."""
+    return f"heeljournal {patient.email} {patient.today():%Y-%m-%d} {what}"
+
+
 def file_download(content, *, content_type, filename):
     """A file of someone's journal, saved rather than shown, and kept out of shared caches."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     response["Cache-Control"] = "no-store"
     return response

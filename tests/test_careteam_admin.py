@@ -396,6 +396,7 @@ def test_a_page_out_of_reach_says_why_in_the_admins_own_look(clinic, owner, link
     assert "Your patients" in gone.content.decode() and owner.email not in gone.content.decode()
     refused = clinic.get("/admin/tracking/episode/add/")
     assert refused.status_code == 403 and "Patients' journals in particular are read only" in refused.content.decode()
+    assert 'accounts in the group\n"Clinicians"' in refused.content.decode()  # what opens the rest
     for page in (gone, refused):  # the admin's own header and links, not Django's
         text = page.content.decode()
         assert "Django administration" not in text and ">HeelJournal<" in text and "Log out" in text
@@ -572,9 +573,10 @@ def test_a_clinician_finds_episodes_by_their_notes_and_reads_fields_by_their_mea
     assert "Bowel or bladder change" in listed and "Bowel bladder change" not in listed
     page = clinic.get(url("episode", Episode.objects.filter(notes="At the desk").get().pk, "change")).content.decode()
     assert all(label in page for label in ("Severity (0-10)", "Pain (0-10)", "Duration (minutes)"))
-    # The server's times name their zone, as the patient's do theirs.
-    linked_since = f"{CareLink.objects.get(patient=owner).created_at:%Y-%m-%d %H:%M} UTC"
-    assert linked_since in clinic.get("/admin/careteam/patient/").content.decode()
+    assert ">Patient<" in listed and ">User<" not in listed  # the column, as its filter, names the patient
+    # The date of linking, on the patient's clock as every other time here (the owner is in Paris).
+    linked = CareLink.objects.get(patient=owner).created_at.astimezone(owner.zone)
+    assert f"{linked:%Y-%m-%d %H:%M} CET" in clinic.get("/admin/careteam/patient/").content.decode()
 
 
 def test_every_record_page_reads_in_words_and_leads_to_the_patient_page(clinic, owner, mine):
@@ -654,3 +656,11 @@ def test_an_episodes_page_costs_the_same_queries_for_1_or_5_edits(clinic, owner,
             assert clinic.get(url("episode", episode["id"], "change")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_clinicians_downloads_are_named_by_patient_and_day(clinic, owner, linked):
+    with time_machine.travel("2026-11-30T23:30:00Z"):  # already December 1st in Paris
+        pdf = clinic.get(f"/admin/careteam/patient/{owner.pk}/report.pdf")
+        csv = clinic.get(f"/admin/careteam/patient/{owner.pk}/export.csv")
+    assert pdf["Content-Disposition"] == 'attachment; filename="heeljournal owner@example.com 2026-12-01 summary.pdf"'
+    assert csv["Content-Disposition"] == 'attachment; filename="heeljournal owner@example.com 2026-12-01 records.csv"'

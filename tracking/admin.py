@@ -76,6 +76,10 @@ class ReaderView:
         page = reverse("admin:careteam_patient_page", args=[record.user_id])
         return format_html('<a href="{}">{}</a>', page, record.user)
 
+    @admin.display(description="Patient", ordering="user__email")
+    def patient(self, record):
+        return record.user  # as the column's header says, beside the filter "By patient"
+
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)
         # A clinician reads patient by patient (the patient page links to these lists so
@@ -218,7 +222,7 @@ class EpisodeRevisionInline(admin.TabularInline):
 
 @admin.register(Episode)
 class EpisodeAdmin(DatedRecordAdmin):
-    list_display = ("user", "started_listed", "side", "severity", "pain", "red_flag_list", "edit_count")
+    list_display = ("patient", "started_listed", "side", "severity", "pain", "red_flag_list", "edit_count")
     list_filter = ("side", "radiates_from_back", *RED_FLAG_FIELDS)
     date_hierarchy = "local_date"  # the patient's days, as the rules and the patient page count them
     readonly_fields = (*DatedRecordAdmin.readonly_fields, "escalation_link")
@@ -283,18 +287,18 @@ class EpisodeAdmin(DatedRecordAdmin):
 @admin.register(Footwear)
 class FootwearAdmin(RecordAdmin):
     search_fields = ("user__email", "name")
-    list_display = ("user", "name", "kind", "arch_support", "cushioning", "retired")
+    list_display = ("patient", "name", "kind", "arch_support", "cushioning", "retired")
     ordering = ("-created_at",)
 
 
 @admin.register(Activity)
 class ActivityAdmin(DatedRecordAdmin):
-    list_display = ("user", "started_listed", "kind", "duration_minutes")
+    list_display = ("patient", "started_listed", "kind", "duration_minutes")
 
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(RecordAdmin):
-    list_display = ("user", "date", "overall")
+    list_display = ("patient", "date", "overall")
     ordering = ("-date",)
     labelled = {**RecordAdmin.labelled, "relief_measures": "relief_labels"}
 
@@ -353,7 +357,7 @@ class EscalationAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
 
     written_by_the_app = True
 
-    list_display = ("user", "level_label", "reason", "opened_listed", "state_label")
+    list_display = ("patient", "level_label", "reason", "opened_listed", "state_label")
     list_filter = (StateFilter, "level", "reason")
     list_select_related = ("user",)
     search_fields = ("user__email",)
