@@ -1,3 +1,5 @@
+import math
+
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
@@ -20,7 +22,11 @@ from accounts.serializers import (
 
 
 class TooManyAttempts(exceptions.Throttled):
-    default_detail = "Too many failed sign-in attempts."
+    """A sign-in refused for a while, said in minutes (DRF says "Expected available in 899 seconds.")."""
+
+    def __init__(self, wait):
+        super().__init__(detail=f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min.")
+        self.wait = math.ceil(wait)  # Retry-After
 
 
 def client_address(request):

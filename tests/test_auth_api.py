@@ -97,6 +97,7 @@ def test_failed_sign_ins_for_one_email_are_throttled_with_retry_after(anon, owne
     response = sign_in(anon)  # even the right password waits
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 15 * 60
+    assert response.json() == {"detail": "Too many failed sign-in attempts: try again in 15 min."}
     assert sign_in(anon, email="other@example.com", password="x").status_code == 401  # others are not blocked
 
 
