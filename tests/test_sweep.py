@@ -1,10 +1,11 @@
 """The periodic sweep: due users in leased batches, a few queries a batch, safe to run twice."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.users import user_register
@@ -56,6 +57,40 @@ def test_the_sweep_claims_due_users_once(settings):
     assert len(first) == 5 and len(second) == 2
     assert not set(first) & set(second)
     assert due_user_ids(now=now, limit=5) == []
+
+
+@pytest.mark.real_stack
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_claiming_at_once_take_different_users():
+    real_stack_or_skip()
+    population(7, logged_days=1)
+    now, claimed, first_claimed, second_started = timezone.now(), {}, threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():  # its claim not yet committed when the second sweep reads
+                claimed["first"] = due_user_ids(now=now, limit=5)
+                first_claimed.set()
+                second_started.wait(5)
+                time.sleep(0.3)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_claimed.wait(5)
+            second_started.set()
+            claimed["second"] = due_user_ids(now=now, limit=5)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed["first"]) == 5
+    assert sorted(claimed["first"] + claimed["second"]) == sorted(TrendCheck.objects.values_list("user_id", flat=True))
 
 
 @pytest.mark.django_db

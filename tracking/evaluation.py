@@ -65,11 +65,14 @@ def schedule_sql(rows):
 SCHEDULE_SQL = schedule_sql("VALUES (%s, %s, NULL)")
 
 
+@transaction.atomic
 def due_user_ids(*, now, limit):
     """Claim up to `limit` due users: their due time moves out by a lease, so that a second
-    sweep running at the same time takes others."""
-    ids = list(TrendCheck.objects.filter(due_at__lte=now).order_by("due_at").values_list("user_id", flat=True)[:limit])
-    TrendCheck.objects.filter(user_id__any=ids, due_at__lte=now).update(due_at=now + _claim_lease())
+    sweep running at the same time takes others. It skips the rows another is claiming: read
+    before that claim commits, they would be returned to both."""
+    due = TrendCheck.objects.select_for_update(skip_locked=True).filter(due_at__lte=now).order_by("due_at")
+    ids = list(due.values_list("user_id", flat=True)[:limit])
+    TrendCheck.objects.filter(user_id__any=ids).update(due_at=now + _claim_lease())
     return ids
 
 
