@@ -40,9 +40,22 @@ def evidence_described(reason, evidence, patient, until):
     months later did not hold "in the last 30 days". Evidence of another shape (older, or
     partial) reads as its figures."""
     try:
-        return EVIDENCE_WORDS[reason](evidence, patient, day_words(until))
+        return EVIDENCE_WORDS[reason](evidence, patient, day_words(until)) + _timing(evidence)
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)
+
+
+def _timing(e):
+    """The thresholds that time the alert's life (tracking.escalations.escalation_evidence)."""
+    if "close_after_days" not in e:  # an escalation opened before its evidence held them
+        return []
+    line = f"It closes once the rule has not held for {e['close_after_days']} days"
+    if "resend_every_days" in e:
+        every, most = e["resend_every_days"], e["resend_max_times"]
+        line += f"; unacknowledged, it is sent again every {every} days, {most} times at most"
+    if "rest_after_acknowledged_days" in e:
+        line += f"; acknowledged, it does not return for {e['rest_after_acknowledged_days']} days"
+    return [f"{line}."]
 
 
 def _days(texts):

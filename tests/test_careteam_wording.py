@@ -74,6 +74,24 @@ def test_a_trends_evidence_reads_as_its_figures_then_its_rule(reason, expected):
     assert evidence_described(reason, finding.evidence, NEW_YORK, TODAY) == expected
 
 
+def test_an_escalations_evidence_ends_with_the_thresholds_that_time_its_life(settings):
+    from tracking.escalations import escalation_evidence
+
+    settings.RESEND_EVERY_DAYS = 6
+    finding = findings_of("persistent")["persistent"]
+    assert evidence_described("persistent", escalation_evidence(finding), NEW_YORK, TODAY)[-1] == (
+        "It closes once the rule has not held for 14 days; unacknowledged, it is sent again every 6 days, "
+        "3 times at most; acknowledged, it does not return for 14 days."
+    )
+    (red_flag,) = red_flag_findings(
+        sudden_onset=False, foot_weakness=True, bowel_bladder_change=False, severity=3, rules=RULES
+    )
+    evidence = escalation_evidence(red_flag) | {"started_at": "2026-11-26T12:00:00Z"}
+    assert evidence_described("foot_weakness", evidence, NEW_YORK, TODAY)[-1] == (
+        "It closes once the rule has not held for 14 days."
+    )
+
+
 def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
     (finding,) = red_flag_findings(
         sudden_onset=True, foot_weakness=False, bowel_bladder_change=False, severity=8, rules=RULES

@@ -44,6 +44,10 @@ def test_ten_days_of_fourteen_open_one_persistent_escalation_with_one_alert_per_
     assert evaluate(owner) == {"owner@example.com": ["opened persistent (see_clinician)"]}
     assert open_reasons(owner) == ["persistent"]
     assert sorted(Notification.objects.values_list("channel", flat=True)) == ["email", "push"]
+    # Every threshold is in the evidence, those that time its life too (clinical-rules.md).
+    (shown,) = api.get("/api/v1/escalations/").json()["results"]
+    timing = {"close_after_days": 14, "rest_after_acknowledged_days": 14, "resend_every_days": 7, "resend_max_times": 3}
+    assert timing.items() <= shown["evidence"].items()
 
 
 def test_an_open_escalation_is_updated_not_duplicated(api, owner):

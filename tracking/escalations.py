@@ -46,6 +46,17 @@ def _record(escalation, what, from_state, why, now):
     )
 
 
+def escalation_evidence(finding):
+    """A finding's figures, with the thresholds that time its escalation's life: every
+    threshold is shown in the evidence (clinical-rules.md)."""
+    timing = {"close_after_days": settings.ESCALATION_CLOSE_AFTER_DAYS}
+    if finding.reason not in RED_FLAG_REASONS:  # a red flag alerts again whenever it is logged
+        timing["rest_after_acknowledged_days"] = settings.ACKNOWLEDGED_REST_DAYS
+    if finding.level == EscalationLevel.SEE_CLINICIAN:
+        timing |= {"resend_every_days": settings.RESEND_EVERY_DAYS, "resend_max_times": settings.RESEND_MAX_TIMES}
+    return finding.evidence | timing
+
+
 def _escalation_new(*, user, finding, today, now):
     """An unsaved escalation for a finding, its first alert counted as sent (info sends none)."""
     title, message, guidance = alert_text(finding)
@@ -57,7 +68,7 @@ def _escalation_new(*, user, finding, today, now):
         title=title,
         message=message,
         guidance=guidance,
-        evidence=finding.evidence,
+        evidence=escalation_evidence(finding),
         created_at=now,
         last_held_on=today,
         sends=1 if alerts else 0,
@@ -124,8 +135,9 @@ def escalations_alert(*, opening, resending, now):
 def escalation_refresh(escalation, finding, today):
     """The rule still holds: newer figures and the day it held. True when something changed."""
     title, message, _guidance = alert_text(finding)
-    changed = (escalation.evidence, escalation.message, escalation.last_held_on) != (finding.evidence, message, today)
-    escalation.evidence, escalation.title, escalation.message = finding.evidence, title, message
+    evidence = escalation_evidence(finding)
+    changed = (escalation.evidence, escalation.message, escalation.last_held_on) != (evidence, message, today)
+    escalation.evidence, escalation.title, escalation.message = evidence, title, message
     escalation.last_held_on = max(escalation.last_held_on, today)
     return changed
 
