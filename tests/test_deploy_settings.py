@@ -27,7 +27,8 @@ def production_environment(**overrides):
     """The block of docs/deploy.md, its placeholders filled in, and nothing else of ours."""
     text = DEPLOY_DOC.read_text()
     block = re.search(r"<!-- production-environment.*?-->\s*```sh\n(.*?)```", text, re.S).group(1)
-    variables = dict(line.split("=", 1) for line in block.splitlines() if line and not line.startswith("#"))
+    lines = [line.split("=", 1) for line in block.splitlines() if line and not line.startswith("#")]
+    variables = {name: value.strip('"') for name, value in lines}  # as the shell reads them
     variables = {name: re.sub(r"<[^>]*>", "placeholder", value) for name, value in variables.items()}
     variables["SECRET_KEY"] = secrets.token_urlsafe(48)  # 64 characters
     variables["DEFAULT_FROM_EMAIL"] = "HeelJournal <alerts@example.com>"
