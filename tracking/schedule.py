@@ -1,6 +1,6 @@
 """Local-time arithmetic for deliveries: quiet hours, midnights, reminders. Pure functions."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 
 def in_quiet_hours(local_time, start, end):
@@ -19,9 +19,17 @@ def quiet_hours_end(moment, *, zone, start, end):
         return moment
     today_ends = datetime.combine(local.date(), end, tzinfo=zone)
     tomorrow_ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
-    # Compared as instants: the night clocks go back, the end may come twice (fold 0, then 1).
-    ends = (today_ends, today_ends.replace(fold=1), tomorrow_ends)
+    # Compared as instants: the night clocks go back, the end may come twice (fold 0, then 1);
+    # the night they go forward it may not come at all, and fold 1 would put it before the gap.
+    ends = (
+        (today_ends, today_ends.replace(fold=1), tomorrow_ends) if _exists(today_ends) else (today_ends, tomorrow_ends)
+    )
     return min(instant for candidate in ends if (instant := candidate.astimezone(moment.tzinfo)) > moment)
+
+
+def _exists(local):
+    """Whether a wall-clock time happens in its zone (not in the hour skipped in spring)."""
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
 def next_local_midnight(moment, *, zone):
