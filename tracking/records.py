@@ -278,11 +278,11 @@ def sync_missed_deletions(*, user, since, now):
     """Whether a sync from `since` would miss a deletion whose tombstone is purged: the phone
     would keep that record for ever.
 
-    A time before the account was made is a first sync: no answer has shown that phone a
-    record. A phone that synced after a deletion was told of it; every deletion forgotten is
-    older than SYNC_TOMBSTONE_DAYS (less a day's margin: the clocks of the hosts that purge
-    and answer may differ), so a recent sync needs no look."""
+    A phone that synced after a deletion was told of it; every deletion forgotten is older than
+    SYNC_TOMBSTONE_DAYS (less a day's margin: the clocks of the hosts that purge and answer may
+    differ), so a recent sync needs no look. A time from before the account (year 1, say) is
+    no exception: an offline-first phone holds the records it made itself, synced or not."""
     changed_from = sync_changed_from(since)
-    if since < user.date_joined or changed_from >= now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS - 1):
+    if changed_from >= now - timedelta(days=settings.SYNC_TOMBSTONE_DAYS - 1):
         return False
     return SyncHorizon.objects.filter(user=user, deletions_forgotten_until__gte=changed_from).exists()

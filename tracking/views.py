@@ -53,8 +53,7 @@ UPDATED_SINCE = OpenApiParameter(
     description="Changes since this time, oldest first, deletions included as tombstones. The answer "
     "also holds the changes of a short while before it (SYNC_OVERLAP_SECONDS, a minute unless set), "
     "which may have been saved after a later one: apply each record by its id. A time before deletions "
-    "the server no longer keeps (SYNC_TOMBSTONE_DAYS, 90 days unless set) is a 400: pull the whole list. "
-    "A time before the account was made is a first sync.",
+    "the server no longer keeps (SYNC_TOMBSTONE_DAYS, 90 days unless set) is a 400: pull the whole list.",
 )
 
 
