@@ -1,6 +1,9 @@
-"""What marks a request as the API's (JSON answers, no slash redirects), and Django's
-CommonMiddleware fitted to it."""
+"""What marks a request as the API's (JSON answers, no slash redirects), Django's
+CommonMiddleware fitted to it, and the WSGI middleware that reads chunked bodies."""
 
+import io
+
+from django.conf import settings
 from django.middleware import common
 
 
@@ -18,3 +21,25 @@ class CommonMiddleware(common.CommonMiddleware):
         if is_api(request) and request.method not in ("GET", "HEAD"):
             return False
         return super().should_redirect_with_slash(request)
+
+
+def chunked_bodies_read(application):
+    """WSGI middleware: a body sent chunked, without a Content-Length (as phones' HTTP clients
+    send one of unknown length), is read and given its length. Django reads a body by its
+    Content-Length alone, so it read none: a journal PUT replaced the entry with empty fields.
+
+    Read up to one byte past the size limit, so that Django still refuses a larger one (413).
+    A server that does not end such a stream for the app (wsgiref, `runserver`) gets a 400.
+    """
+
+    def read_chunked(environ, start_response):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not environ.get("CONTENT_LENGTH"):
+            if not environ.get("wsgi.input_terminated"):
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [b'{"detail": "Send the body with its Content-Length."}']
+            body = environ["wsgi.input"].read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        return application(environ, start_response)
+
+    return read_chunked

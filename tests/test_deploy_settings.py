@@ -236,6 +236,58 @@ def test_an_oversized_body_is_a_413_and_saves_nothing(api):
     assert not Episode.objects.exists()
 
 
+def through_the_wsgi_app(method, path, body, *, secret, terminated=True):
+    """A request as gunicorn hands over one sent chunked: no Content-Length, a stream the
+    server ends (`wsgi.input_terminated`). Django's test client always sets a length."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    from heeljournal.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": terminated,
+        "CONTENT_TYPE": "application/json",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_AUTHORIZATION": f"Bearer {secret}",
+    }
+    answer = []
+    request_finished.disconnect(close_old_connections)  # the test's transaction stays open, as the client keeps it
+    try:
+        content = b"".join(application(environ, lambda status, headers: answer.append(status)))
+    finally:
+        request_finished.connect(close_old_connections)
+    return int(answer[0].split()[0]), json.loads(content)
+
+
+def test_a_body_sent_chunked_is_read_whole(owner, api):
+    from accounts.tokens import token_issue
+
+    secret, _token = token_issue(user=owner, device_name="phone")
+    api.put("/api/v1/journal/2026-11-24/", {"overall": 5, "notes": "keep me"}, format="json")
+    body = json.dumps({"overall": 6, "notes": "keep me too"}).encode()
+    status, entry = through_the_wsgi_app("PUT", "/api/v1/journal/2026-11-24/", body, secret=secret)
+    assert (status, entry["overall"], entry["notes"]) == (200, 6, "keep me too")
+    too_large = json.dumps(episode_body(notes="x" * 70_000)).encode()
+    assert through_the_wsgi_app("POST", "/api/v1/episodes/", too_large, secret=secret)[0] == 413
+    # A server that leaves such a stream open (the development one) gets a 400 that says why.
+    status, answer = through_the_wsgi_app("PUT", "/api/v1/journal/2026-11-24/", body, secret=secret, terminated=False)
+    assert (status, answer) == (400, {"detail": "Send the body with its Content-Length."})
+    assert api.get("/api/v1/journal/2026-11-24/").json()["notes"] == "keep me too"
+
+
+def test_a_journal_put_without_a_body_clears_nothing(api):
+    api.put("/api/v1/journal/2026-11-24/", {"overall": 5, "notes": "keep me"}, format="json")
+    assert api.put("/api/v1/journal/2026-11-24/").status_code == 400
+    assert api.get("/api/v1/journal/2026-11-24/").json()["notes"] == "keep me"
+    assert api.put("/api/v1/journal/2026-11-24/", {}, format="json").json()["notes"] == ""  # {} clears it
+
+
 def test_the_largest_record_the_contract_allows_fits(api):
     response = api.put("/api/v1/journal/2026-11-24/", {"notes": "é" * 5000, "relief_measures": ["rest"]}, format="json")
     assert response.status_code in (200, 201)

@@ -261,6 +261,8 @@ class JournalViewSet(UserRecordViewSet):
         # Only a new entry is refused: one written before a move west may now be "tomorrow".
         if day > request.user.today() and not self.get_queryset().filter(date=day).exists():
             raise exceptions.ValidationError({"date": ["This date is in the future."]})
+        if request.stream is None:  # no body at all, as one lost on its way arrives: not a cleared entry
+            raise exceptions.ValidationError({"non_field_errors": ["Send the entry as JSON; {} clears it."]})
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry, created = records.journal_entry_put(user=request.user, day=day, data=serializer.validated_data)
