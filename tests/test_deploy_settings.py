@@ -239,7 +239,7 @@ def test_an_oversized_body_is_a_413_and_saves_nothing(api):
 def through_the_wsgi_app(method, path, body, *, secret, terminated=True):
     """A request as gunicorn hands over one sent chunked: no Content-Length, a stream the
     server ends (`wsgi.input_terminated`). Django's test client always sets a length."""
-    from django.core.signals import request_finished
+    from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
     from heeljournal.wsgi import application
@@ -257,11 +257,13 @@ def through_the_wsgi_app(method, path, body, *, secret, terminated=True):
         "HTTP_AUTHORIZATION": f"Bearer {secret}",
     }
     answer = []
-    request_finished.disconnect(close_old_connections)  # the test's transaction stays open, as the client keeps it
+    for signal in (request_started, request_finished):  # the test's transaction stays open, as the client keeps it
+        signal.disconnect(close_old_connections)
     try:
         content = b"".join(application(environ, lambda status, headers: answer.append(status)))
     finally:
-        request_finished.connect(close_old_connections)
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
     return int(answer[0].split()[0]), json.loads(content)
 
 
