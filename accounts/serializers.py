@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.contrib.auth import password_validation
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Device, User
@@ -20,6 +21,7 @@ class TimeZoneField(TextField):
         return name
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:00)?$", "example": "21:30"})
 class LocalTimeField(serializers.TimeField):
     """A local wall-clock time as HH:MM. A phone's "21:30:00" is the same time; "21:30:15" would
     be kept as 21:30 without a word, so it is refused."""

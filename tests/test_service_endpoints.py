@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -54,6 +56,14 @@ def test_the_openapi_document_promises_a_429_only_where_requests_are_counted(ano
         assert not any("429" in operation["responses"] for operation in paths[path].values()), path
     assert "429" in paths["/api/v1/episodes/"]["post"]["responses"]
     assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]  # counted by hand, per email and address
+
+
+def test_the_openapi_document_gives_a_client_the_limits_the_server_checks(anon):
+    document = anon.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    (days,) = document["paths"]["/api/v1/insights/"]["get"]["parameters"]
+    assert (days["name"], days["schema"]["minimum"], days["schema"]["maximum"]) == ("days", 7, 365)
+    reminder = document["components"]["schemas"]["Me"]["properties"]["reminder_time"]
+    assert "format" not in reminder and re.fullmatch(reminder["pattern"], "21:30")  # a local time, no offset
 
 
 def test_the_docs_page_needs_no_cdn(anon):

@@ -202,7 +202,7 @@ class JournalEntrySerializer(RecordSerializer):
 
 
 class InsightsQuerySerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=7, max_value=365, default=30)
+    days = serializers.IntegerField(min_value=7, max_value=365, default=30, help_text="How many days back")
 
 
 class InsightDaySerializer(serializers.Serializer):

@@ -305,7 +305,7 @@ class InsightsView(APIView):
     """The daily series, and which footwear and activities go with worse days."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="How many days back, 7 to 365 (30)")],
+        parameters=[InsightsQuerySerializer],  # its range and default, in the document as in the check
         responses={200: InsightsSerializer},
     )
     def get(self, request):
