@@ -70,8 +70,7 @@ def token_authenticate(secret, *, counter=None):
         token.last_used_at = now
         # Dropped, not re-cached: this copy may predate a change that has committed since
         # (and dropped it); the next request reads the row as it now stands.
-        if settings.TOKEN_CACHE_SECONDS:
-            cache.delete(_cache_key(token.digest))
+        tokens_forget_cached(digests=[token.digest])
     token.uses_this_window = uses
     return token
 

@@ -67,7 +67,7 @@ def test_quiet_hours_that_end_in_the_hour_a_clock_skips_end_after_it():
     # New York springs forward at 02:00 EST on 2026-03-08 to 03:00 EDT: 02:30 never comes.
     moment = datetime(2026, 3, 8, 6, 20, tzinfo=UTC)  # 01:20 EST, in quiet hours
     ends = quiet_hours_end(moment, zone=NEW_YORK, start=time(22, 0), end=time(2, 30))
-    assert ends > datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # not before the clock jumps to 03:00 EDT
+    assert ends == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT: after the jump, never before it
 
 
 @pytest.mark.parametrize(
