@@ -32,8 +32,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from tracking.evaluation import due_user_ids, users_evaluate  # noqa: E402
 from tracking.models import Episode, Escalation, Notification  # noqa: E402
-from tracking.selectors import rules_horizon  # noqa: E402
-from tracking.trends import Rules  # noqa: E402
+from tracking.trends import Rules, bounds_of  # noqa: E402
 
 
 def peak_rss_mb():
@@ -79,7 +78,7 @@ def sweep(days_later=0):
     }
 
 
-# The same figures as tracking.selectors.daily_series, for every user at once, with nothing around it.
+# The daily figures tracking.selectors.rule_windows sums, for every user at once, with nothing around it.
 FLOOR_SQL = f"""
     SELECT user_id, local_date, count(*), max(severity), max(pain),
            count(*) FILTER (WHERE side = 'both'), count(*) FILTER (WHERE radiates_from_back),
@@ -95,7 +94,7 @@ def floor(runs=5):
     """The best of a few runs (the first also warms the cache for the sweep that follows)."""
     rules, now = Rules.from_settings(), timezone.now()
     zones = User.objects.values_list("timezone", flat=True).distinct()
-    first_day = rules_horizon(min(now.astimezone(User(timezone=zone).zone).date() for zone in zones), rules)
+    first_day = bounds_of(min(now.astimezone(User(timezone=zone).zone).date() for zone in zones), rules).horizon
     timings = []
     for _ in range(runs):
         began = time.perf_counter()

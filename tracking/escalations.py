@@ -23,7 +23,7 @@ from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason, Es
 from heeljournal.serializers import utc_iso
 from tracking import notifications
 from tracking.models import Episode, Escalation, EscalationEvent, red_flags_in
-from tracking.trends import RED_FLAG_REASONS, red_flag_last_days, trend_findings
+from tracking.trends import RED_FLAG_REASONS, window_findings
 
 WORDING_FILE = Path(__file__).parent / "content" / "escalations.yaml"
 
@@ -217,15 +217,15 @@ def rest_began(now):
     return now - timedelta(days=settings.ACKNOWLEDGED_REST_DAYS)
 
 
-def trends_apply(*, user, days, today, now, escalations, rules):
-    """Bring one user's escalations in line with what their log shows on `today`.
+def trends_apply(*, user, window, today, now, escalations, rules):
+    """Bring one user's escalations in line with what their log shows on `today` (`window`).
 
     `escalations` are the user's open ones and those still resting after an acknowledgement.
     Closes are written here (a few a night); new escalations, re-sends and refreshed figures
     are returned for the caller to write with the batch's.
     """
-    findings = {finding.reason: finding for finding in trend_findings(days, today=today, rules=rules)}
-    red_flag_days = red_flag_last_days(days, today=today)
+    findings = {finding.reason: finding for finding in window_findings(window, today=today, rules=rules)}
+    red_flag_days = dict(window.red_flag_days)
     open_now = {e.reason: e for e in escalations if e.closed_at is None}
     resting = {e.reason for e in escalations if e.acknowledged_at and e.acknowledged_at > rest_began(now)}
     applied = Applied()

@@ -19,8 +19,8 @@ from tracking.escalations import escalations_alert, rest_began, trends_apply
 from tracking.models import Episode, Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
 from tracking.schedule import next_local_midnight
-from tracking.selectors import daily_series, rules_horizon
-from tracking.trends import Rules
+from tracking.selectors import rule_windows
+from tracking.trends import Rules, Window
 
 
 def trend_check_schedule(*, user, now=None):
@@ -87,6 +87,9 @@ def _claim_lease():
     return timedelta(seconds=settings.TREND_CLAIM_LEASE_SECONDS)
 
 
+NOTHING_LOGGED = (Window(), False)
+
+
 def users_evaluate(*, user_ids, now=None, rules=None):
     """Run the trend rules for these users with a few aggregate reads.
 
@@ -98,7 +101,10 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     if not users:
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
-    series = daily_series(user_ids=list(todays), first_day=rules_horizon(min(todays.values()), rules), rules=rules)
+    windows = {}
+    for today in set(todays.values()):  # a few: a batch's users live in a few zones' dates at most
+        sharing = [user_id for user_id, their_today in todays.items() if their_today == today]
+        windows |= rule_windows(user_ids=sharing, today=today, rules=rules)
     escalations = _escalations_by_user({user.pk: user for user in users}, now)
     # One transaction for the batch: an escalation superseded by a higher level closes with its
     # successor's opening, and a batch cut short leaves nothing half-done (its users come due
@@ -106,9 +112,10 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     with transaction.atomic():
         report, refreshed, opening, resending, checks = {}, [], [], [], []
         for user in users:
+            window, logged = windows.get(user.pk, NOTHING_LOGGED)
             applied = trends_apply(
                 user=user,
-                days=series[user.pk],
+                window=window,
                 today=todays[user.pk],
                 now=now,
                 escalations=escalations.get(user.pk, []),
@@ -119,7 +126,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
             resending += applied.resending
             if applied.changes:
                 report[user.email] = applied.changes
-            active = series[user.pk] or any(e.closed_at is None for e in escalations.get(user.pk, []))
+            active = logged or any(e.closed_at is None for e in escalations.get(user.pk, []))
             # Nothing logged lately and nothing open: nothing can change until the user logs again.
             due_at = next_local_midnight(now, zone=user.zone) if active else None
             checks.append((user.pk, due_at))

@@ -1,6 +1,6 @@
 """Reads over a user's log, done in the database: daily series for the rules and insights."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 
@@ -10,11 +10,8 @@ from django.db.models import Avg, Count, Max, Q
 
 from heeljournal.enums import LEVEL_RANKS, EscalationReason, Side
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
-from tracking.trends import Day
+from tracking.trends import RED_FLAG_REASONS, Halves, Window, bounds_of
 
-NO_RED_FLAGS = frozenset()
-# The columns daily_series reads, in order, before one count for each red flag.
-FIGURES = ("user_id", "local_date", "episodes", "daily_severity", "daily_pain", "both_sides", "radiating")
 RED_FLAG_COUNTS = {
     EscalationReason.BOWEL_BLADDER: lambda rules: Q(bowel_bladder_change=True),
     EscalationReason.FOOT_WEAKNESS: lambda rules: Q(foot_weakness=True),
@@ -27,11 +24,18 @@ def raising_a_red_flag(rules):
     return reduce(or_, (raised(rules) for raised in RED_FLAG_COUNTS.values()))
 
 
-def daily_series(*, user_ids, first_day, rules):
-    """{user_id: [Day]} from `first_day` on, for many users in one aggregate query."""
-    flags = list(RED_FLAG_COUNTS)
-    query = (
-        Episode.objects.filter(user_id__any=user_ids, local_date__gte=first_day)
+def rule_windows(*, user_ids, today, rules):
+    """{user_id: (Window, logged)} on `today`, for users who share that local date, in one
+    statement; `logged` tells whether the user has any episode from the rules' first day on
+    (a later date too), that is whether time alone can change what the rules find.
+
+    The database sums each day's figures over each window, so a sweep reads one row a user:
+    read as a day a row (170,000 at 10,000 users), building and summing them in Python was
+    most of a nightly sweep (bench/README.md).
+    """
+    bounds, flags = bounds_of(today, rules), RED_FLAG_REASONS
+    days = (
+        Episode.objects.filter(user_id__any=user_ids, local_date__gte=bounds.horizon)
         .values("user_id", "local_date")
         # Episodes are counted by local_date, not id: every column read is in the index
         # episode_day_figures, so PostgreSQL answers from the index alone (a third of the time
@@ -44,30 +48,58 @@ def daily_series(*, user_ids, first_day, rules):
             radiating=Count("local_date", filter=Q(radiates_from_back=True)),
             **{f"flag_{reason}": Count("local_date", filter=RED_FLAG_COUNTS[reason](rules)) for reason in flags},
         )
-        .order_by("user_id", "local_date")
-        .values_list(*FIGURES, *(f"flag_{reason}" for reason in flags))
+        .order_by()
     )
-    series = {user_id: [] for user_id in user_ids}
-    # The ORM writes the query and the rows are read as plain tuples, all at once: over a
-    # sweep's 170,000 rows, a dict and an int() for each figure cost more than the query, and
-    # so did fetching them one by one through Django's cursor.
+    days_sql, days_params = days.query.sql_with_params()
+    persistent_days = [bounds.persistent_from + timedelta(days=n) for n in range(rules.persistent_window_days)]
+    # A bit for each day of the persistent window: its logged dates come back as one number.
+    bits = " ".join(f"WHEN %s THEN {1 << n}" for n in range(len(persistent_days)))
+    earlier, recent = "local_date >= %s AND local_date < %s", "local_date >= %s AND local_date <= %s"
+    pattern, told = "local_date >= %s AND local_date <= %s", "local_date <= %s AND flag_{} > 0"
+    sql = f"""
+        SELECT user_id, count(*), CAST(sum(CASE local_date {bits} ELSE 0 END) AS bigint),
+            count(*) FILTER (WHERE {earlier}), CAST(sum(daily_severity) FILTER (WHERE {earlier}) AS integer),
+            count(*) FILTER (WHERE {recent}), CAST(sum(daily_severity) FILTER (WHERE {recent}) AS integer),
+            count(daily_pain) FILTER (WHERE {earlier}), CAST(sum(daily_pain) FILTER (WHERE {earlier}) AS integer),
+            count(daily_pain) FILTER (WHERE {recent}), CAST(sum(daily_pain) FILTER (WHERE {recent}) AS integer),
+            CAST(sum(episodes) FILTER (WHERE {pattern}) AS integer),
+            CAST(sum(both_sides) FILTER (WHERE {pattern}) AS integer),
+            CAST(sum(radiating) FILTER (WHERE {pattern}) AS integer),
+            {", ".join(f"max(local_date) FILTER (WHERE {told.format(reason)})" for reason in flags)}
+        FROM ({days_sql}) AS days GROUP BY user_id
+    """
+    halves = [bounds.worsening_from, bounds.recent_from] * 2 + [bounds.recent_from, today] * 2  # a count, a sum
+    params = [
+        *persistent_days,
+        *halves * 2,  # daily severity, daily pain
+        *[bounds.pattern_from, today] * 3,
+        *[today] * len(flags),
+    ]
+    adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cursor:
-        cursor.execute(*query.query.sql_with_params())
+        cursor.execute(sql, [*map(adapt, params), *days_params])
         rows = cursor.fetchall()
-    for user_id, day, episodes, severity, pain, both_sides, radiating, *flagged in rows:
-        red_flags = _red_flags(flags, flagged) if any(flagged) else NO_RED_FLAGS
-        series[user_id].append(Day(day, episodes, severity, pain, both_sides, radiating, red_flags))
-    return series
+    windows = {}
+    for user_id, logged, logged_bits, *sums in rows:
+        severity, pain, (episodes, both_sides, radiating), last_told = sums[:4], sums[4:8], sums[8:11], sums[11:]
+        windows[user_id] = (
+            Window(
+                logged_dates=tuple(day for n, day in enumerate(persistent_days) if logged_bits >> n & 1),
+                severity=Halves(*(figure or 0 for figure in severity)),
+                pain=Halves(*(figure or 0 for figure in pain)),
+                episodes=episodes or 0,
+                both_sides=both_sides or 0,
+                radiating=radiating or 0,
+                red_flag_days=tuple((reason, _date(day)) for reason, day in zip(flags, last_told, strict=True) if day),
+            ),
+            logged > 0,
+        )
+    return windows
 
 
-def _red_flags(reasons, counts):
-    return frozenset(reason for reason, count in zip(reasons, counts, strict=True) if count)
-
-
-def rules_horizon(today, rules):
-    """The first local date any rule looks at."""
-    longest = max(rules.persistent_window_days, rules.worsening_window_days, rules.pattern_window_days)
-    return today - timedelta(days=longest - 1)
+def _date(value):
+    """A date as the database gives it (SQLite: ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def daily_figures(*, user, first, last):

@@ -1,11 +1,11 @@
 """The escalation rules of ../shared/clinical-rules.md as plain functions.
 
-Input is a user's daily series (one `Day` per local date with an episode) and the user's
-own `today`; output is a `Finding` per rule that holds, with the evidence behind it.
-No database, no clock: the caller passes both in.
+Input is what the rules read of a user's log (a `Window`: each rule's window summed, made
+from the daily series of one `Day` per local date with an episode, or read so from the
+database) and the user's own `today`; output is a `Finding` per rule that holds, with the
+evidence behind it. No database, no clock: the caller passes both in.
 """
 
-from bisect import bisect_left
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from operator import attrgetter
@@ -55,6 +55,10 @@ class Rules:
     bilateral_min_share: float
     radiating_min_episodes: int
 
+    def __post_init__(self):
+        if not 1 <= self.persistent_window_days <= 62:  # its logged dates are read as the bits of one number
+            raise ValueError("PERSISTENT_WINDOW_DAYS must be from 1 to 62")
+
     @classmethod
     def from_settings(cls):
         from django.conf import settings
@@ -71,71 +75,121 @@ class Finding:
     evidence: dict
 
 
-_date = attrgetter("date")
+class Bounds(NamedTuple):
+    """The first local date of each rule's window ending `today` (the worsening window's
+    recent half starts at `recent_from`): one place for them, in Python and in SQL."""
+
+    today: date
+    persistent_from: date
+    worsening_from: date
+    recent_from: date
+    pattern_from: date
+    horizon: date  # the first date any rule reads
 
 
-def _window(days, today, length):
-    """The days among the last `length` local dates, today included.
+def bounds_of(today, rules):
+    def back(days):
+        return today - timedelta(days=days - 1)
 
-    `days` are in date order and none is after today (trend_findings sees to it).
+    windows = rules.persistent_window_days, rules.worsening_window_days, rules.pattern_window_days
+    persistent, worsening, pattern = map(back, windows)
+    return Bounds(today, persistent, worsening, back(rules.worsening_window_days // 2), pattern, back(max(windows)))
+
+
+class Halves(NamedTuple):
+    """A daily figure over the worsening window's two halves: the days that have it, and its sum."""
+
+    earlier_days: int = 0
+    earlier_total: int = 0
+    recent_days: int = 0
+    recent_total: int = 0
+
+
+class Window(NamedTuple):
+    """What the trend rules read of a user's log on a day: each rule's window, summed.
+
+    The sweep reads one from the database for each user (selectors.rule_windows); anything
+    else makes it from the daily series (window_of). Either way the rules see the same.
     """
-    return days[bisect_left(days, today - timedelta(days=length - 1), key=_date) :]
+
+    logged_dates: tuple = ()  # the logged days of the persistent window, oldest first
+    severity: Halves = Halves()  # daily severity
+    pain: Halves = Halves()  # daily pain, on the days it was logged
+    episodes: int = 0  # in the pattern window
+    both_sides: int = 0
+    radiating: int = 0
+    red_flag_days: tuple = ()  # (reason, the last date up to today it was logged), in RED_FLAG_REASONS' order
 
 
-def persistent(days, today, rules):
-    window = _window(days, today, rules.persistent_window_days)
-    if len(window) < rules.persistent_min_logged_days:
+def window_of(days, *, today, rules):
+    """A daily series' Window on `today` (days after it are not read)."""
+    bounds = bounds_of(today, rules)
+    days = [day for day in days if bounds.horizon <= day.date <= today]
+    pattern = [day for day in days if day.date >= bounds.pattern_from]
+    told = red_flag_last_days(days, today=today)
+    return Window(
+        logged_dates=tuple(sorted(day.date for day in days if day.date >= bounds.persistent_from)),
+        severity=_halves(days, bounds, attrgetter("severity")),
+        pain=_halves(days, bounds, attrgetter("pain")),
+        episodes=sum(day.episodes for day in pattern),
+        both_sides=sum(day.both_sides for day in pattern),
+        radiating=sum(day.radiating for day in pattern),
+        red_flag_days=tuple((reason, last) for reason in RED_FLAG_REASONS if (last := told.get(reason))),
+    )
+
+
+def _halves(days, bounds, figure):
+    earlier, recent = [], []
+    for day in days:
+        if day.date >= bounds.worsening_from and (value := figure(day)) is not None:
+            (recent if day.date >= bounds.recent_from else earlier).append(value)
+    return Halves(len(earlier), sum(earlier), len(recent), sum(recent))
+
+
+def persistent(window, bounds, rules):
+    if len(window.logged_dates) < rules.persistent_min_logged_days:
         return None
     return Finding(
         Reason.PERSISTENT,
         Level.SEE_CLINICIAN,
         {
             "window_days": rules.persistent_window_days,
-            "logged_days": len(window),
+            "logged_days": len(window.logged_dates),
             "min_logged_days": rules.persistent_min_logged_days,
-            "dates": [day.date.isoformat() for day in window],
+            "dates": [day.isoformat() for day in window.logged_dates],
         },
     )
 
 
-def _mean(values):
-    return sum(values) / len(values)  # statistics.mean is exact but slow, and these are small ints
-
-
-def _rise(days, today, rules, figure):
-    """Compare the mean daily `figure` of the recent half of the window with the earlier half."""
-    half = rules.worsening_window_days // 2
-    recent_start = today - timedelta(days=half - 1)
-    window = _window(days, today, rules.worsening_window_days)
-    split = bisect_left(window, recent_start, key=_date)
-    earlier = [value for day in window[:split] if (value := figure(day)) is not None]
-    recent = [value for day in window[split:] if (value := figure(day)) is not None]
+def _rise(halves, bounds, rules):
+    """Compare the mean daily figure of the recent half of the window with the earlier half."""
     need = rules.worsening_min_logged_days_per_half
-    if len(earlier) < need or len(recent) < need:
+    if halves.earlier_days < need or halves.recent_days < need:
         return None
-    rise = round(_mean(recent) - _mean(earlier), 6)  # 2.0 must count as 2.0, not 1.9999999
+    earlier_mean, recent_mean = halves.earlier_total / halves.earlier_days, halves.recent_total / halves.recent_days
+    rise = round(recent_mean - earlier_mean, 6)  # 2.0 must count as 2.0, not 1.9999999
     if rise < rules.worsening_min_rise:
         return None
     return {
         "window_days": rules.worsening_window_days,
-        "earlier_days": len(earlier),
-        "recent_days": len(recent),
+        "earlier_days": halves.earlier_days,
+        "recent_days": halves.recent_days,
         "min_logged_days_per_half": need,
-        "earlier_mean": round(_mean(earlier), 2),
-        "recent_mean": round(_mean(recent), 2),
+        "earlier_mean": round(earlier_mean, 2),
+        "recent_mean": round(recent_mean, 2),
         "rise": round(rise, 2),
         "min_rise": rules.worsening_min_rise,
-        "recent_from": recent_start.isoformat(),
+        "recent_from": bounds.recent_from.isoformat(),
     }
 
 
-def worsening(days, today, rules):
-    evidence = _rise(days, today, rules, attrgetter("severity"))
+def worsening(window, bounds, rules):
+    evidence = _rise(window.severity, bounds, rules)
     return evidence and Finding(Reason.WORSENING, Level.SEE_CLINICIAN, {"figure": "daily severity", **evidence})
 
 
-def increasing_pain(days, today, rules):
-    evidence = _rise(days, today, rules, attrgetter("pain"))
+def increasing_pain(window, bounds, rules):
+    evidence = _rise(window.pain, bounds, rules)
     return evidence and Finding(Reason.INCREASING_PAIN, Level.SEE_CLINICIAN, {"figure": "daily pain", **evidence})
 
 
@@ -150,10 +204,8 @@ def radiating_holds(*, radiating, rules):
     return radiating >= rules.radiating_min_episodes
 
 
-def bilateral_pattern(days, today, rules):
-    window = _window(days, today, rules.pattern_window_days)
-    episodes = sum(day.episodes for day in window)
-    both = sum(day.both_sides for day in window)
+def bilateral_pattern(window, bounds, rules):
+    episodes, both = window.episodes, window.both_sides
     if not bilateral_holds(episodes=episodes, both_sides=both, rules=rules):
         return None
     return Finding(
@@ -170,17 +222,15 @@ def bilateral_pattern(days, today, rules):
     )
 
 
-def radiating_pattern(days, today, rules):
-    window = _window(days, today, rules.pattern_window_days)
-    radiating = sum(day.radiating for day in window)
-    if not radiating_holds(radiating=radiating, rules=rules):
+def radiating_pattern(window, bounds, rules):
+    if not radiating_holds(radiating=window.radiating, rules=rules):
         return None
     return Finding(
         Reason.RADIATING_PATTERN,
         Level.INFO,
         {
             "window_days": rules.pattern_window_days,
-            "radiating_episodes": radiating,
+            "radiating_episodes": window.radiating,
             "min_episodes": rules.radiating_min_episodes,
         },
     )
@@ -189,10 +239,15 @@ def radiating_pattern(days, today, rules):
 TREND_RULES = (persistent, worsening, increasing_pain, bilateral_pattern, radiating_pattern)
 
 
+def window_findings(window, *, today, rules):
+    """Every trend rule that holds on `today`, for the user's Window of that day."""
+    bounds = bounds_of(today, rules)
+    return [finding for rule in TREND_RULES if (finding := rule(window, bounds, rules))]
+
+
 def trend_findings(days, *, today, rules):
-    """Every trend rule that holds today."""
-    days = sorted((day for day in days if day.date <= today), key=_date)
-    return [finding for rule in TREND_RULES if (finding := rule(days, today, rules))]
+    """Every trend rule that holds today, for a daily series."""
+    return window_findings(window_of(days, today=today, rules=rules), today=today, rules=rules)
 
 
 def red_flag_findings(*, sudden_onset, foot_weakness, bowel_bladder_change, severity, rules):
