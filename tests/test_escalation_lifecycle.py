@@ -62,6 +62,35 @@ def test_an_open_escalation_is_updated_not_duplicated(api, owner):
     assert Notification.objects.count() == 1
 
 
+def test_a_night_that_only_moves_the_windows_keeps_the_figures_and_records_the_day_it_held(api, owner):
+    log_days(api, [4] * 12)
+    evaluate(owner)
+    # Three nights on, nothing logged: 10 of those days are still in the window, and the
+    # alert still says what made the decision (12), with the day its rule last held.
+    assert evaluate(owner, NOW + timedelta(days=3)) == {}
+    escalation = Escalation.objects.get()
+    assert escalation.evidence["logged_days"] == 12 and "12 of the last 14 days" in escalation.message
+    assert escalation.last_held_on == (NOW + timedelta(days=3)).date()
+    # A day logged brings them up to date.
+    log_days(api, [4], now=NOW + timedelta(days=4))
+    evaluate(owner, NOW + timedelta(days=4))
+    escalation.refresh_from_db()
+    assert escalation.evidence["logged_days"] == 11 and escalation.last_held_on == (NOW + timedelta(days=4)).date()
+
+
+def test_a_re_send_carries_the_figures_of_its_day(api, owner, settings):
+    settings.RESEND_EVERY_DAYS = 2
+    log_days(api, [4] * 14)
+    evaluate(owner)
+    evaluate(owner, NOW + timedelta(days=1))
+    assert Escalation.objects.get().evidence["logged_days"] == 14  # nothing logged, nothing sent: kept
+    evaluate(owner, NOW + timedelta(days=2))
+    escalation = Escalation.objects.get()
+    assert escalation.sends == 2
+    assert escalation.evidence["logged_days"] == 12  # the window on the day of the re-send
+    assert "12 of the last 14 days" in escalation.message
+
+
 def test_a_worsening_fortnight_opens_persistent_and_worsening(api, owner):
     log_days(api, [2, 2, 3, 2, 3, 2, 2, 5, 6, 5, 6, 6, 7, 6])
     evaluate(owner)

@@ -112,7 +112,7 @@ def test_a_batch_larger_than_one_statement_holds_records_every_evaluation_and_es
     users = population(7)
     now = timezone.now()
     users_evaluate(user_ids=[user.pk for user in users], now=now)
-    users_evaluate(user_ids=[user.pk for user in users], now=now + timedelta(days=1))  # refreshes all 7
+    users_evaluate(user_ids=[user.pk for user in users], now=now + timedelta(days=1))  # all 7 rules hold a day later
     assert TrendCheck.objects.filter(evaluated_at=now + timedelta(days=1)).count() == 7
     held_on = set(Escalation.objects.filter(reason="persistent").values_list("last_held_on", flat=True))
     assert held_on == {(now + timedelta(days=1)).date()} and Escalation.objects.filter(reason="persistent").count() == 7

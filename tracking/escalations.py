@@ -133,13 +133,10 @@ def escalations_alert(*, opening, resending, now):
 
 
 def escalation_refresh(escalation, finding, today):
-    """The rule still holds: newer figures and the day it held. True when something changed."""
+    """The rule still holds: newer figures and the day it held."""
     title, message, _guidance = alert_text(finding)
-    evidence = escalation_evidence(finding)
-    changed = (escalation.evidence, escalation.message, escalation.last_held_on) != (evidence, message, today)
-    escalation.evidence, escalation.title, escalation.message = evidence, title, message
+    escalation.evidence, escalation.title, escalation.message = escalation_evidence(finding), title, message
     escalation.last_held_on = max(escalation.last_held_on, today)
-    return changed
 
 
 @transaction.atomic
@@ -207,7 +204,8 @@ class Applied:
     """What trends_apply did and decided for one user; the caller writes the rest in bulk."""
 
     changes: list = field(default_factory=list)  # what happened, in words
-    refreshed: list = field(default_factory=list)  # open escalations whose figures changed
+    refreshed: list = field(default_factory=list)  # open escalations with newer figures
+    held: list = field(default_factory=list)  # open escalations whose rule held on a later day, figures kept
     opening: list = field(default_factory=list)  # new escalations, unsaved (escalations_alert)
     resending: list = field(default_factory=list)  # open escalations whose re-send is due
 
@@ -217,10 +215,13 @@ def rest_began(now):
     return now - timedelta(days=settings.ACKNOWLEDGED_REST_DAYS)
 
 
-def trends_apply(*, user, window, today, now, escalations, rules):
+def trends_apply(*, user, window, today, now, escalations, rules, log_changed=True):
     """Bring one user's escalations in line with what their log shows on `today` (`window`).
 
     `escalations` are the user's open ones and those still resting after an acknowledgement.
+    An open escalation's figures are those of the last decision about it: they are brought
+    up to date when the user's log changed since their last evaluation (`log_changed`) and
+    when it is re-sent, not each night the windows merely move on (the day its rule held is).
     Closes are written here (a few a night); new escalations, re-sends and refreshed figures
     are returned for the caller to write with the batch's.
     """
@@ -235,7 +236,7 @@ def trends_apply(*, user, window, today, now, escalations, rules):
             held = red_flag_days.get(reason)
             if current and held and held > current.last_held_on:
                 current.last_held_on = held
-                applied.refreshed.append(current)
+                applied.held.append(current)
         elif finding:
             if current and LEVEL_RANKS[finding.level] > LEVEL_RANKS[current.level]:
                 escalation_close(escalation=current, what="superseded", why=_superseded_why(finding), now=now)
@@ -244,9 +245,14 @@ def trends_apply(*, user, window, today, now, escalations, rules):
                 if reason not in resting:
                     applied.opening.append(_escalation_new(user=user, finding=finding, today=today, now=now))
                 continue
-            if escalation_refresh(current, finding, today):
+            resend = resend_is_due(current, today)
+            if log_changed or resend:
+                escalation_refresh(current, finding, today)
                 applied.refreshed.append(current)
-            if resend_is_due(current, today):
+            elif today > current.last_held_on:
+                current.last_held_on = today
+                applied.held.append(current)
+            if resend:
                 applied.resending.append(current)
             continue
         if current and (today - current.last_held_on).days >= settings.ESCALATION_CLOSE_AFTER_DAYS:

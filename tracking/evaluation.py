@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -106,11 +106,12 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         sharing = [user_id for user_id, their_today in todays.items() if their_today == today]
         windows |= rule_windows(user_ids=sharing, today=today, rules=rules)
     escalations = _escalations_by_user({user.pk: user for user in users}, now)
+    changed = _logs_changed(list(todays))
     # One transaction for the batch: an escalation superseded by a higher level closes with its
     # successor's opening, and a batch cut short leaves nothing half-done (its users come due
     # again when their claim's lease ends). Alerts leave once it commits.
     with transaction.atomic():
-        report, refreshed, opening, resending, checks = {}, [], [], [], []
+        report, refreshed, held, opening, resending, checks = {}, [], [], [], [], []
         for user in users:
             window, logged = windows.get(user.pk, NOTHING_LOGGED)
             applied = trends_apply(
@@ -120,8 +121,10 @@ def users_evaluate(*, user_ids, now=None, rules=None):
                 now=now,
                 escalations=escalations.get(user.pk, []),
                 rules=rules,
+                log_changed=user.pk in changed,
             )
             refreshed += applied.refreshed
+            held += applied.held
             opening += applied.opening
             resending += applied.resending
             if applied.changes:
@@ -136,6 +139,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         for escalation in resent:
             report.setdefault(escalation.user.email, []).append(f"re-sent {escalation.reason}")
         _escalations_save(refreshed, now)
+        _held_save(held, now)
         _checks_save(checks, now)
     return report
 
@@ -165,12 +169,36 @@ def _escalations_save(escalations, now):
         escalation.updated_at = now
 
 
+def _held_save(escalations, now):
+    """Save the later days their rules held on, with an UPDATE for each such day (a batch's
+    users share a few local dates at most)."""
+    by_day = {}
+    for escalation in escalations:
+        by_day.setdefault(escalation.last_held_on, []).append(escalation.pk)
+        escalation.updated_at = now
+    for day, ids in by_day.items():
+        Escalation.objects.filter(pk__any=ids).update(last_held_on=day, updated_at=now)
+
+
+def _logs_changed(user_ids):
+    """The users whose episodes changed since their last evaluation, or who have had none."""
+    since = Episode.with_tombstones.filter(user_id=OuterRef("user_id"), updated_at__gt=OuterRef("evaluated_at"))
+    unchanged = TrendCheck.objects.filter(user_id__any=user_ids, evaluated_at__isnull=False).exclude(Exists(since))
+    return set(user_ids) - set(unchanged.values_list("user_id", flat=True))
+
+
+# What the sweep never reads of an escalation it keeps: a refresh writes them anew.
+FIGURES_AND_WORDS = ("title", "message", "guidance", "evidence")
+
+
 def _escalations_by_user(users, now):
     """{user id: escalations}: the open ones and those still resting after an acknowledgement,
     each holding its user already read (a re-send's alerts read it)."""
     found = {}
-    for escalation in Escalation.objects.filter(user_id__any=list(users)).filter(
-        Q(closed_at__isnull=True) | Q(acknowledged_at__gt=rest_began(now))
+    for escalation in (
+        Escalation.objects.filter(user_id__any=list(users))
+        .filter(Q(closed_at__isnull=True) | Q(acknowledged_at__gt=rest_began(now)))
+        .defer(*FIGURES_AND_WORDS)
     ):
         escalation.user = users[escalation.user_id]
         found.setdefault(escalation.user_id, []).append(escalation)
