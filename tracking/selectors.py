@@ -79,12 +79,16 @@ def rule_windows(*, user_ids, today, rules):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*map(adapt, params), *days_params])
         rows = cursor.fetchall()
-    windows = {}
+    windows, dates_of = {}, {}  # {bits: logged dates}: users share a few patterns of days
     for user_id, logged, logged_bits, *sums in rows:
+        if (logged_dates := dates_of.get(logged_bits)) is None:
+            logged_dates = dates_of[logged_bits] = tuple(
+                day for n, day in enumerate(persistent_days) if logged_bits >> n & 1
+            )
         severity, pain, (episodes, both_sides, radiating), last_told = sums[:4], sums[4:8], sums[8:11], sums[11:]
         windows[user_id] = (
             Window(
-                logged_dates=tuple(day for n, day in enumerate(persistent_days) if logged_bits >> n & 1),
+                logged_dates=logged_dates,
                 severity=Halves(*(figure or 0 for figure in severity)),
                 pain=Halves(*(figure or 0 for figure in pain)),
                 episodes=episodes or 0,

@@ -8,6 +8,7 @@ evidence behind it. No database, no clock: the caller passes both in.
 
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from functools import lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -87,6 +88,7 @@ class Bounds(NamedTuple):
     horizon: date  # the first date any rule reads
 
 
+@lru_cache(maxsize=64)  # a sweep asks for each of a few dates thousands of times
 def bounds_of(today, rules):
     def back(days):
         return today - timedelta(days=days - 1)
