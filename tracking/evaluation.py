@@ -87,7 +87,7 @@ def _claim_lease():
     return timedelta(seconds=settings.TREND_CLAIM_LEASE_SECONDS)
 
 
-NOTHING_LOGGED = (Window(), False)
+NOTHING_LOGGED = Window()
 
 
 def users_evaluate(*, user_ids, now=None, rules=None):
@@ -113,10 +113,10 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     with transaction.atomic():
         report, refreshed, held, opening, resending, checks = {}, [], [], [], [], []
         for user in users:
-            window, logged = windows.get(user.pk, NOTHING_LOGGED)
+            window = windows.get(user.pk)
             applied = trends_apply(
                 user=user,
-                window=window,
+                window=window or NOTHING_LOGGED,
                 today=todays[user.pk],
                 now=now,
                 escalations=escalations.get(user.pk, []),
@@ -129,7 +129,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
             resending += applied.resending
             if applied.changes:
                 report[user.email] = applied.changes
-            active = logged or any(e.closed_at is None for e in escalations.get(user.pk, []))
+            active = window is not None or any(e.closed_at is None for e in escalations.get(user.pk, []))
             # Nothing logged lately and nothing open: nothing can change until the user logs again.
             due_at = next_local_midnight(now, zone=user.zone) if active else None
             checks.append((user.pk, due_at))

@@ -25,13 +25,14 @@ def raising_a_red_flag(rules):
 
 
 def rule_windows(*, user_ids, today, rules):
-    """{user_id: (Window, logged)} on `today`, for users who share that local date, in one
-    statement; `logged` tells whether the user has any episode from the rules' first day on
-    (a later date too), that is whether time alone can change what the rules find.
+    """{user_id: Window} on `today`, for users who share that local date, in one statement.
+
+    A user is left out when nothing is logged from the rules' first day on (a later date
+    included): time alone cannot change what the rules find for them.
 
     The database sums each day's figures over each window, so a sweep reads one row a user:
-    read as a day a row (170,000 at 10,000 users), building and summing them in Python was
-    most of a nightly sweep (bench/README.md).
+    read as a row a day (170,000 at 10,000 users), building and summing them in Python was
+    a third of a nightly sweep's CPU time (bench/README.md).
     """
     bounds, flags = bounds_of(today, rules), RED_FLAG_REASONS
     days = (
@@ -57,7 +58,7 @@ def rule_windows(*, user_ids, today, rules):
     earlier, recent = "local_date >= %s AND local_date < %s", "local_date >= %s AND local_date <= %s"
     pattern, told = "local_date >= %s AND local_date <= %s", "local_date <= %s AND flag_{} > 0"
     sql = f"""
-        SELECT user_id, count(*), CAST(sum(CASE local_date {bits} ELSE 0 END) AS bigint),
+        SELECT user_id, CAST(sum(CASE local_date {bits} ELSE 0 END) AS bigint),
             count(*) FILTER (WHERE {earlier}), CAST(sum(daily_severity) FILTER (WHERE {earlier}) AS integer),
             count(*) FILTER (WHERE {recent}), CAST(sum(daily_severity) FILTER (WHERE {recent}) AS integer),
             count(daily_pain) FILTER (WHERE {earlier}), CAST(sum(daily_pain) FILTER (WHERE {earlier}) AS integer),
@@ -80,23 +81,20 @@ def rule_windows(*, user_ids, today, rules):
         cursor.execute(sql, [*map(adapt, params), *days_params])
         rows = cursor.fetchall()
     windows, dates_of = {}, {}  # {bits: logged dates}: users share a few patterns of days
-    for user_id, logged, logged_bits, *sums in rows:
+    for user_id, logged_bits, *sums in rows:
         if (logged_dates := dates_of.get(logged_bits)) is None:
             logged_dates = dates_of[logged_bits] = tuple(
                 day for n, day in enumerate(persistent_days) if logged_bits >> n & 1
             )
         severity, pain, (episodes, both_sides, radiating), last_told = sums[:4], sums[4:8], sums[8:11], sums[11:]
-        windows[user_id] = (
-            Window(
-                logged_dates=logged_dates,
-                severity=Halves(*(figure or 0 for figure in severity)),
-                pain=Halves(*(figure or 0 for figure in pain)),
-                episodes=episodes or 0,
-                both_sides=both_sides or 0,
-                radiating=radiating or 0,
-                red_flag_days=tuple((reason, _date(day)) for reason, day in zip(flags, last_told, strict=True) if day),
-            ),
-            logged > 0,
+        windows[user_id] = Window(
+            logged_dates=logged_dates,
+            severity=Halves(*(figure or 0 for figure in severity)),
+            pain=Halves(*(figure or 0 for figure in pain)),
+            episodes=episodes or 0,
+            both_sides=both_sides or 0,
+            radiating=radiating or 0,
+            red_flag_days=tuple((reason, _date(day)) for reason, day in zip(flags, last_told, strict=True) if day),
         )
     return windows
 
