@@ -36,10 +36,12 @@ def labels_of(values, choices):
 
 def evidence_described(reason, evidence, patient, until):
     """An escalation's evidence (tracking.trends) as sentences: the figures, then the rule they
-    met. `until` is the last day the rule held, where its windows end: an escalation read
-    months later did not hold "in the last 30 days". Evidence of another shape (older, or
-    partial) reads as its figures."""
+    met, in windows that end on the day the figures were taken (`window_end`): an escalation
+    read months later did not hold "in the last 30 days". Evidence taken before it said that
+    day ends its windows on `until`, the last day the rule held. Evidence of another shape
+    (older, or partial) reads as its figures."""
     try:
+        until = date.fromisoformat(evidence["window_end"]) if "window_end" in evidence else until
         return EVIDENCE_WORDS[reason](evidence, patient, day_words(until)) + _timing(evidence)
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)

@@ -110,6 +110,15 @@ def test_dates_read_by_month():
     )
 
 
+def test_the_windows_end_on_the_day_the_figures_were_taken_not_the_last_day_the_rule_held():
+    # Figures kept from 27 Nov, while the rule went on holding to 4 Dec (nothing logged since).
+    (finding,) = trend_findings(LOGS["persistent"], today=TODAY, rules=RULES)
+    held_to = TODAY + timedelta(days=7)
+    assert evidence_described("persistent", finding.evidence, NEW_YORK, held_to)[0].startswith(
+        "An episode on 11 of the 14 days to 27 Nov 2026:"
+    )
+
+
 def test_evidence_of_another_shape_still_reads_as_its_figures():
     evidence = {"logged_days": 10, "window_days": 14, "dates": ["2026-11-20", "2026-11-21"]}
     assert evidence_described("persistent", evidence, NEW_YORK, TODAY) == [

@@ -43,6 +43,7 @@ def test_persistent_shows_its_evidence():
     assert evidence["window_days"] == 14
     assert evidence["min_logged_days"] == 10
     assert evidence["dates"][-1] == TODAY.isoformat()
+    assert evidence["window_end"] == TODAY.isoformat()  # the day the figures were taken
 
 
 def halves(earlier, recent, figure="severity"):

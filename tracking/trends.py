@@ -156,6 +156,7 @@ def persistent(window, bounds, rules):
         Level.SEE_CLINICIAN,
         {
             "window_days": rules.persistent_window_days,
+            "window_end": bounds.today.isoformat(),
             "logged_days": len(window.logged_dates),
             "min_logged_days": rules.persistent_min_logged_days,
             "dates": [day.isoformat() for day in window.logged_dates],
@@ -174,6 +175,7 @@ def _rise(halves, bounds, rules):
         return None
     return {
         "window_days": rules.worsening_window_days,
+        "window_end": bounds.today.isoformat(),
         "earlier_days": halves.earlier_days,
         "recent_days": halves.recent_days,
         "min_logged_days_per_half": need,
@@ -215,6 +217,7 @@ def bilateral_pattern(window, bounds, rules):
         Level.INFO,
         {
             "window_days": rules.pattern_window_days,
+            "window_end": bounds.today.isoformat(),
             "episodes": episodes,
             "both_sides": both,
             "share": round(both / episodes, 2),
@@ -232,6 +235,7 @@ def radiating_pattern(window, bounds, rules):
         Level.INFO,
         {
             "window_days": rules.pattern_window_days,
+            "window_end": bounds.today.isoformat(),
             "radiating_episodes": window.radiating,
             "min_episodes": rules.radiating_min_episodes,
         },
