@@ -181,3 +181,12 @@ def test_the_last_day_of_each_red_flag():
 def test_a_share_set_in_settings_holds_at_exactly_that_share():
     assert bilateral_holds(episodes=25, both_sides=7, rules=replace(RULES, bilateral_min_share=0.28))
     assert not bilateral_holds(episodes=25, both_sides=6, rules=replace(RULES, bilateral_min_share=0.28))
+
+
+def test_a_persistent_window_the_sums_cannot_hold_stops_the_project_at_start(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PERSISTENT_WINDOW_DAYS = 63
+    with pytest.raises(SystemCheckError, match="PERSISTENT_WINDOW_DAYS must be from 1 to 62"):
+        call_command("check")
