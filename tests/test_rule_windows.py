@@ -1,5 +1,5 @@
-"""The sweep reads each user's rule windows summed by the database (selectors.rule_windows);
-everything else sums a daily series in Python (trends.window_of). Both must find the same."""
+"""The evaluations read each user's rule windows summed by the database (selectors.rule_windows);
+trends.window_of states the same sums over a daily series in Python. Both must find the same."""
 
 import random
 from datetime import UTC, datetime, time, timedelta

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -171,17 +172,19 @@ def _escalations_save(escalations, now):
 
 def _held_save(escalations, now):
     """Save the later days their rules held on, with an UPDATE for each such day (a batch's
-    users share a few local dates at most)."""
+    users share a few local dates at most). A later day another writer set (a red flag told
+    meanwhile) stays."""
     by_day = {}
     for escalation in escalations:
         by_day.setdefault(escalation.last_held_on, []).append(escalation.pk)
         escalation.updated_at = now
     for day, ids in by_day.items():
-        Escalation.objects.filter(pk__any=ids).update(last_held_on=day, updated_at=now)
+        Escalation.objects.filter(pk__any=ids).update(last_held_on=Greatest("last_held_on", Value(day)), updated_at=now)
 
 
 def _logs_changed(user_ids):
-    """The users whose episodes changed since their last evaluation, or who have had none."""
+    """The users whose episodes changed since their last evaluation, and those with no last
+    evaluation (never evaluated, or seen afresh after a time-zone change)."""
     since = Episode.with_tombstones.filter(user_id=OuterRef("user_id"), updated_at__gt=OuterRef("evaluated_at"))
     unchanged = TrendCheck.objects.filter(user_id__any=user_ids, evaluated_at__isnull=False).exclude(Exists(since))
     return set(user_ids) - set(unchanged.values_list("user_id", flat=True))

@@ -153,7 +153,7 @@ class Episode(DatedRecord):
     class Meta(DatedRecord.Meta):
         indexes = [
             models.Index(fields=["user", "-started_at", "-id"], name="episode_page"),  # episodes/ list, in page order
-            # The daily series of the trend rules (selectors.daily_series), read from the index alone.
+            # The daily figures the trend rules sum (selectors.rule_windows), read from the index alone.
             models.Index(
                 fields=["user", "local_date"],
                 include=[*DAY_FIGURE_COLUMNS],

@@ -1,4 +1,4 @@
-"""Reads over a user's log, done in the database: daily series for the rules and insights."""
+"""Reads over a user's log, done in the database: the rules' windows, and the daily series of insights."""
 
 from datetime import date, timedelta
 from functools import reduce
