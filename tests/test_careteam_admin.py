@@ -449,7 +449,15 @@ def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_cloc
 
     patient = make_user("new-york@example.com", timezone="America/New_York")
     link(patient, clinician)
-    both_feet = {"window_days": 30, "episodes": 6, "both_sides": 6, "share": 1.0, "min_episodes": 5, "min_share": 0.5}
+    both_feet = {
+        "window_days": 30,
+        "window_end": "2026-11-27",
+        "episodes": 6,
+        "both_sides": 6,
+        "share": 1.0,
+        "min_episodes": 5,
+        "min_share": 0.5,
+    }
     finding = Finding("bilateral_pattern", "info", both_feet)
     escalation_open(user=patient, finding=finding, today=patient.today(), now=timezone.now())
     red_flag = episode_body(started_at="2026-11-28T03:45:00Z", bowel_bladder_change=True, severity=7)

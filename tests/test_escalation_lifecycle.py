@@ -57,7 +57,7 @@ def test_an_open_escalation_is_updated_not_duplicated(api, owner):
     assert evaluate(owner, NOW + timedelta(days=1)) == {}
     escalation = Escalation.objects.get()
     assert escalation.evidence["logged_days"] == 11
-    assert "11 of the last 14 days" in escalation.message
+    assert "11 of the 14 days to 28 Nov 2026" in escalation.message
     assert escalation.last_held_on == (NOW + timedelta(days=1)).date()
     assert Notification.objects.count() == 1
 
@@ -69,13 +69,45 @@ def test_a_night_that_only_moves_the_windows_keeps_the_figures_and_records_the_d
     # alert still says what made the decision (12), with the day its rule last held.
     assert evaluate(owner, NOW + timedelta(days=3)) == {}
     escalation = Escalation.objects.get()
-    assert escalation.evidence["logged_days"] == 12 and "12 of the last 14 days" in escalation.message
+    assert escalation.evidence["logged_days"] == 12 and "12 of the 14 days to 27 Nov 2026" in escalation.message
     assert escalation.last_held_on == (NOW + timedelta(days=3)).date()
     # A day logged brings them up to date.
     log_days(api, [4], now=NOW + timedelta(days=4))
     evaluate(owner, NOW + timedelta(days=4))
     escalation.refresh_from_db()
     assert escalation.evidence["logged_days"] == 11 and escalation.last_held_on == (NOW + timedelta(days=4)).date()
+
+
+def test_a_time_zone_change_moves_the_figures_to_the_new_days(api, owner):
+    log_days(api, [4] * 12)
+    evaluate(owner)
+    with time_machine.travel(NOW, tick=False):  # 02:00 the next day there: each episode a day later
+        assert api.patch("/api/v1/me/", {"timezone": "Pacific/Kiritimati"}, format="json").status_code == 200
+    evaluate(owner, NOW + timedelta(minutes=1))
+    evidence = Escalation.objects.get().evidence
+    tomorrow = (NOW + timedelta(days=1)).date().isoformat()
+    assert evidence["dates"][-1] == tomorrow and evidence["window_end"] == tomorrow
+
+
+def test_open_alerts_from_before_window_end_get_the_day_they_last_held(api, owner):
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = import_module("tracking.migrations.0012_evidence_window_end")
+    log_days(api, [4] * 10, radiates_from_back=True)
+    evaluate(owner)
+    held_on = (NOW - timedelta(days=2)).date()
+    for escalation in Escalation.objects.all():  # as the code before wrote them
+        escalation.evidence.pop("window_end")
+        escalation.last_held_on = held_on
+        escalation.save()
+    Escalation.objects.filter(reason="radiating_pattern").update(closed_at=NOW)
+    state = MigrationExecutor(connection).loader.project_state(("tracking", "0012_evidence_window_end"))
+    migration.date_the_figures(state.apps, None)
+    assert Escalation.objects.get(reason="persistent").evidence["window_end"] == held_on.isoformat()
+    assert "window_end" not in Escalation.objects.get(reason="radiating_pattern").evidence  # closed: as it was
 
 
 def test_a_re_send_carries_the_figures_of_its_day(api, owner, settings):
@@ -88,7 +120,7 @@ def test_a_re_send_carries_the_figures_of_its_day(api, owner, settings):
     escalation = Escalation.objects.get()
     assert escalation.sends == 2
     assert escalation.evidence["logged_days"] == 12  # the window on the day of the re-send
-    assert "12 of the last 14 days" in escalation.message
+    assert "12 of the 14 days to 29 Nov 2026" in escalation.message
 
 
 def test_a_worsening_fortnight_opens_persistent_and_worsening(api, owner):
@@ -149,7 +181,9 @@ def persistent_info_open(api, owner):
     with time_machine.travel(NOW, tick=False):
         return escalation_open(
             user=owner,
-            finding=Finding("persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14}),
+            finding=Finding(
+                "persistent", EscalationLevel.INFO, {"logged_days": 9, "window_days": 14, "window_end": "2026-11-27"}
+            ),
             today=NOW.date(),
             now=NOW,
         )

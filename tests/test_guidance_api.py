@@ -198,7 +198,7 @@ def test_it_puts_booking_a_visit_first_for_an_open_see_clinician_escalation(api,
     from tracking.escalations import escalation_open
     from tracking.trends import Finding
 
-    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14})
+    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14, "window_end": "2026-11-27"})
     escalation_open(user=owner, finding=finding, today=owner.today(), now=timezone.now())
     response = api.get(FOR_ME)
     assert slugs(response)[:2] == ["when-to-see-a-clinician", "what-an-evaluation-involves"]

@@ -155,7 +155,7 @@ def test_it_reads_open_escalations_and_not_closed_ones(owner):
     from tracking.trends import Finding
 
     now = timezone.now()
-    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14})
+    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14, "window_end": "2026-11-27"})
     escalation_open(user=owner, finding=finding, today=TODAY, now=now)
     weakness = escalation_open(
         user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=TODAY, now=now

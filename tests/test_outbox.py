@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def visit_alert(owner):
     """A see_clinician escalation with its outbox rows, as the trend job opens it."""
-    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14})
+    finding = Finding("persistent", "see_clinician", {"logged_days": 10, "window_days": 14, "window_end": "2026-11-27"})
     return escalation_open(user=owner, finding=finding, today=timezone.now().date(), now=timezone.now())
 
 
@@ -68,7 +68,11 @@ def test_an_unregistered_phone_is_disabled(owner, fcm):
     assert Notification.objects.get(channel="push").status == "failed"
     device.refresh_from_db()
     assert device.active is False
-    visit_alert_again = Finding("worsening", "see_clinician", {"window_days": 14, "earlier_mean": 2, "recent_mean": 5})
+    visit_alert_again = Finding(
+        "worsening",
+        "see_clinician",
+        {"window_days": 14, "window_end": "2026-11-27", "earlier_mean": 2, "recent_mean": 5},
+    )
     escalation_open(user=owner, finding=visit_alert_again, today=timezone.now().date(), now=timezone.now())
     assert not Notification.objects.filter(channel="push", escalation__reason="worsening").exists()
 
@@ -128,7 +132,9 @@ def test_visit_alerts_are_capped_per_day_but_urgent_ones_never(owner, phone, set
     now, today = timezone.now(), timezone.now().date()
     for reason in ("persistent", "worsening", "increasing_pain"):
         finding = Finding(
-            reason, "see_clinician", {"logged_days": 10, "window_days": 14, "earlier_mean": 1, "recent_mean": 4}
+            reason,
+            "see_clinician",
+            {"logged_days": 10, "window_days": 14, "window_end": "2026-11-27", "earlier_mean": 1, "recent_mean": 4},
         )
         escalation_open(user=owner, finding=finding, today=today, now=now)
     escalation_open(user=owner, finding=Finding("foot_weakness", "urgent", {"severity": 5}), today=today, now=now)

@@ -6,7 +6,7 @@ same user at once cannot open, re-send or close anything twice.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -36,7 +36,10 @@ def _wording():
 def alert_text(finding):
     """Title, message and guidance slugs of a finding, in the user's terms."""
     words = _wording()[finding.reason]
-    message = words["message"].format_map(finding.evidence)
+    figures = dict(finding.evidence)
+    if "window_end" in figures:  # kept while nothing changes, the message says the day its figures end
+        figures["window_end"] = day_words(date.fromisoformat(figures["window_end"]))
+    message = words["message"].format_map(figures)
     return words["title"], f"{message}\n\n{NOT_A_PROFESSIONAL}", list(words["guidance"])
 
 
@@ -222,8 +225,8 @@ def trends_apply(*, user, window, today, now, escalations, rules, log_changed=Tr
     An open escalation's figures are those of the last decision about it: they are brought
     up to date when the user's log changed since their last evaluation (`log_changed`) and
     when it is re-sent, not each night the windows merely move on (the day its rule held is).
-    Closes are written here (a few a night); new escalations, re-sends and refreshed figures
-    are returned for the caller to write with the batch's.
+    Closes are written here (a few a night); new escalations, re-sends, refreshed figures and
+    later days held are returned for the caller to write with the batch's.
     """
     findings = {finding.reason: finding for finding in window_findings(window, today=today, rules=rules)}
     red_flag_days = dict(window.red_flag_days)
@@ -233,9 +236,9 @@ def trends_apply(*, user, window, today, now, escalations, rules, log_changed=Tr
     for reason in REASON_ORDER:
         current, finding = open_now.get(reason), findings.get(reason)
         if reason in RED_FLAG_REASONS:  # opened by the request that logged them; only kept or closed here
-            held = red_flag_days.get(reason)
-            if current and held and held > current.last_held_on:
-                current.last_held_on = held
+            told_on = red_flag_days.get(reason)
+            if current and told_on and told_on > current.last_held_on:
+                current.last_held_on = told_on
                 applied.held.append(current)
         elif finding:
             if current and LEVEL_RANKS[finding.level] > LEVEL_RANKS[current.level]:

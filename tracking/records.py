@@ -20,6 +20,7 @@ from tracking.models import (
     Footwear,
     JournalEntry,
     SyncHorizon,
+    TrendCheck,
 )
 
 
@@ -206,12 +207,14 @@ def record_delete(*, record):
 
 def local_dates_recompute(*, user):
     """After a time-zone change, file every episode and activity under the new local date, and
-    have the trend rules run on the new days a few seconds on (not at the old zone's midnight)."""
+    have the trend rules run on the new days a few seconds on (not at the old zone's midnight).
+    That evaluation sees the log as changed: open escalations' figures move to the new days."""
     for model in (Episode, Activity):
         records = list(model.with_tombstones.filter(user=user).only("id", "started_at", "local_date"))
         for record in records:
             record.local_date = user.local_date(record.started_at)
         model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
+    TrendCheck.objects.filter(user=user).update(evaluated_at=None)
     trend_check_schedule(user=user)
 
 

@@ -1,9 +1,9 @@
 """The escalation rules of ../shared/clinical-rules.md as plain functions.
 
-Input is what the rules read of a user's log (a `Window`: each rule's window summed, made
-from the daily series of one `Day` per local date with an episode, or read so from the
-database) and the user's own `today`; output is a `Finding` per rule that holds, with the
-evidence behind it. No database, no clock: the caller passes both in.
+Input is what the rules read of a user's log (a `Window`: each rule's window summed, read so
+from the database, or summed from a daily series of one `Day` per local date with an episode)
+and the user's own `today`; output is a `Finding` per rule that holds, with the evidence
+behind it. No database, no clock: the caller passes both in.
 """
 
 from dataclasses import dataclass, fields
@@ -26,11 +26,8 @@ RED_FLAG_REASONS = tuple(RED_FLAG_LEVELS)
 
 
 class Day(NamedTuple):
-    """The figures of one local date on which the user logged at least one episode.
-
-    A tuple, not a dataclass: a sweep builds one for each of 170,000 rows, and a tuple is
-    made in a third of the time.
-    """
+    """The figures of one local date on which the user logged at least one episode: the
+    form the rules are stated and tested in (window_of sums a list of them)."""
 
     date: date
     episodes: int
@@ -110,8 +107,9 @@ class Halves(NamedTuple):
 class Window(NamedTuple):
     """What the trend rules read of a user's log on a day: each rule's window, summed.
 
-    The sweep reads one from the database for each user (selectors.rule_windows); anything
-    else makes it from the daily series (window_of). Either way the rules see the same.
+    The evaluations read one from the database for each user (selectors.rule_windows, one row
+    a user); window_of makes one from a daily series of `Day`s in Python, the plain statement
+    of the same sums that the database's are tested against.
     """
 
     logged_dates: tuple = ()  # the logged days of the persistent window, oldest first
