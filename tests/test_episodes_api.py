@@ -166,6 +166,15 @@ def test_delete_answers_204_and_the_episode_is_gone(api):
     assert api.get(URL).json()["results"] == []
 
 
+def test_of_two_deletes_under_way_at_once_the_second_learns_it_is_gone(api):
+    episode_id = post(api).json()["id"]
+    first, second = Episode.objects.get(pk=episode_id), Episode.objects.get(pk=episode_id)  # both read it live
+    records.episode_delete(episode=first)
+    with pytest.raises(records.RecordGone):
+        records.episode_delete(episode=second)
+    assert api.delete(f"{URL}{episode_id}/").status_code == 404
+
+
 def test_the_list_is_newest_first_and_paginated(api):
     start = timezone.now() - timedelta(days=10)
     for day in range(7):

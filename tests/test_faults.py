@@ -458,6 +458,11 @@ def test_requests_that_cross_lose_no_edit_revive_no_deletion_and_erase_the_accou
             deleted, edited = at_once(call("DELETE", path, mine), call("PATCH", path, mine, {"severity": 8}))
             assert deleted == 204 and edited in (200, 404)
             assert Episode.with_tombstones.get(pk=episode).deleted_at is not None  # and it stays deleted
+            again = requests.post(
+                f"{server.url}/api/v1/episodes/", json=episode_body(), headers={"Authorization": mine}, timeout=30
+            ).json()["id"]
+            twice = at_once(call("DELETE", f"episodes/{again}/", mine), call("DELETE", f"episodes/{again}/", mine))
+            assert sorted(twice) == [204, 404]  # deleted once, and the other phone told so
         erased = []
         for number in range(5):
             leaving = make_user(f"leaving-{number}@example.com") if number else other

@@ -197,12 +197,15 @@ CLEARED_ON_DELETE = ("notes",)
 
 
 def record_delete(*, record):
-    """Leave a tombstone so every phone of the user learns of the deletion."""
-    record.deleted_at = timezone.now()
-    cleared = [field.name for field in record._meta.concrete_fields if field.name in CLEARED_ON_DELETE]
-    for name in cleared:
-        setattr(record, name, "")
-    record.save(update_fields=["deleted_at", "updated_at", *cleared])
+    """Leave a tombstone so every phone of the user learns of the deletion. Raises RecordGone
+    if another request deleted it first: of two DELETEs at once, one deletes, the other is told."""
+    now = timezone.now()
+    cleared = {field.name: "" for field in record._meta.concrete_fields if field.name in CLEARED_ON_DELETE}
+    live = type(record).with_tombstones.filter(pk=record.pk, deleted_at__isnull=True)
+    if not live.update(deleted_at=now, updated_at=now, **cleared):
+        raise RecordGone
+    for name, value in {"deleted_at": now, "updated_at": now, **cleared}.items():
+        setattr(record, name, value)
 
 
 def local_dates_recompute(*, user):

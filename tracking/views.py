@@ -174,6 +174,12 @@ class UserRecordViewSet(viewsets.ModelViewSet):
     def record_update(self, *, record, data):
         records.record_update(record=record, data=data)
 
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except records.RecordGone:
+            raise exceptions.NotFound("This record was deleted meanwhile.") from None
+
     def perform_destroy(self, instance):
         records.record_delete(record=instance)
 
