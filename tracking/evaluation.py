@@ -71,6 +71,11 @@ def due_user_ids(*, now, limit):
     """Claim up to `limit` due users: their due time moves out by a lease, so that a second
     sweep running at the same time takes others. It skips the rows another is claiming: read
     before that claim commits, they would be returned to both."""
+    if connection.vendor == "postgresql":
+        # A claim is a lease: lost in a crash, its users are simply claimed again. Its commit
+        # need not wait for the disk (a tenth of a nightly sweep did).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     due = TrendCheck.objects.select_for_update(skip_locked=True).filter(due_at__lte=now).order_by("due_at")
     ids = list(due.values_list("user_id", flat=True)[:limit])
     TrendCheck.objects.filter(user_id__any=ids).update(due_at=now + _claim_lease())
