@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 
 from heeljournal.dates import day_words
 from heeljournal.enums import EscalationReason as Reason
+from tracking.trends import RED_FLAG_LEVELS
 
 
 def patient_time(moment, patient, *, zone_named=True):
@@ -42,15 +43,17 @@ def evidence_described(reason, evidence, patient, until):
     (older, or partial) reads as its figures."""
     try:
         until = date.fromisoformat(evidence["window_end"]) if "window_end" in evidence else until
-        return EVIDENCE_WORDS[reason](evidence, patient, day_words(until)) + _timing(evidence)
+        return EVIDENCE_WORDS[reason](evidence, patient, day_words(until)) + _timing(reason, evidence)
     except (KeyError, TypeError, ValueError):
         return _figures(evidence)
 
 
-def _timing(e):
+def _timing(reason, e):
     """The thresholds that time the alert's life (tracking.escalations.escalation_evidence)."""
     if "close_after_days" not in e:  # an escalation opened before its evidence held them
         return []
+    if reason in RED_FLAG_LEVELS:  # a sign logged, not a rule over days
+        return [f"It closes once no episode with this sign has been logged for {e['close_after_days']} days."]
     line = f"It closes once the rule has not held for {e['close_after_days']} days"
     if "resend_every_days" in e:
         every, most = e["resend_every_days"], e["resend_max_times"]

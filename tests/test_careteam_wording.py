@@ -88,7 +88,7 @@ def test_an_escalations_evidence_ends_with_the_thresholds_that_time_its_life(set
     )
     evidence = escalation_evidence(red_flag) | {"started_at": "2026-11-26T12:00:00Z"}
     assert evidence_described("foot_weakness", evidence, NEW_YORK, TODAY)[-1] == (
-        "It closes once the rule has not held for 14 days."
+        "It closes once no episode with this sign has been logged for 14 days."
     )
 
 

@@ -57,7 +57,7 @@ def test_an_open_escalation_is_updated_not_duplicated(api, owner):
     assert evaluate(owner, NOW + timedelta(days=1)) == {}
     escalation = Escalation.objects.get()
     assert escalation.evidence["logged_days"] == 11
-    assert "11 of the 14 days to 28 Nov 2026" in escalation.message
+    assert "11 of the 14 days up to 28 Nov 2026" in escalation.message
     assert escalation.last_held_on == (NOW + timedelta(days=1)).date()
     assert Notification.objects.count() == 1
 
@@ -69,7 +69,7 @@ def test_a_night_that_only_moves_the_windows_keeps_the_figures_and_records_the_d
     # alert still says what made the decision (12), with the day its rule last held.
     assert evaluate(owner, NOW + timedelta(days=3)) == {}
     escalation = Escalation.objects.get()
-    assert escalation.evidence["logged_days"] == 12 and "12 of the 14 days to 27 Nov 2026" in escalation.message
+    assert escalation.evidence["logged_days"] == 12 and "12 of the 14 days up to 27 Nov 2026" in escalation.message
     assert escalation.last_held_on == (NOW + timedelta(days=3)).date()
     # A day logged brings them up to date.
     log_days(api, [4], now=NOW + timedelta(days=4))
@@ -120,7 +120,7 @@ def test_a_re_send_carries_the_figures_of_its_day(api, owner, settings):
     escalation = Escalation.objects.get()
     assert escalation.sends == 2
     assert escalation.evidence["logged_days"] == 12  # the window on the day of the re-send
-    assert "12 of the 14 days to 29 Nov 2026" in escalation.message
+    assert "12 of the 14 days up to 29 Nov 2026" in escalation.message
 
 
 def test_a_worsening_fortnight_opens_persistent_and_worsening(api, owner):
