@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.users import user_register
 from tests.conftest import PASSWORD, real_stack_or_skip
-from tracking import tasks
+from tracking import records, tasks
 from tracking.evaluation import due_user_ids, users_evaluate
 from tracking.models import Episode, Escalation, Notification, TrendCheck
 from tracking.schedule import next_local_midnight
@@ -148,6 +148,41 @@ def test_two_sweeps_at_once_open_each_escalation_once():
         thread.join()
     assert Escalation.objects.filter(reason="persistent").count() == 30
     assert Notification.objects.filter(channel="email").count() == 30
+
+
+@pytest.mark.real_stack
+@pytest.mark.django_db(transaction=True)
+def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_user_due(settings):
+    """Logged (its time taken) before the evaluation began, committed after it read the log:
+    the evaluation did not see it, so its record must not put the user off to midnight."""
+    real_stack_or_skip()
+    (user,) = population(1)
+    before = TrendCheck.objects.get(user=user)
+    logged, committed = threading.Event(), threading.Event()
+    episode_due = {}
+
+    def phone():
+        try:
+            with transaction.atomic():
+                started = timezone.now() - timedelta(hours=1)
+                data = {"started_at": started, "side": "left", "severity": 3}
+                records.episode_log(user=user, data={**data, "locations": ["plantar"], "sensations": ["numbness"]})
+                episode_due["at"] = TrendCheck.objects.get(user=user).due_at
+                logged.set()
+                time.sleep(1)  # the evaluation reads the log meanwhile, then waits for this row
+            committed.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=phone)
+    thread.start()
+    logged.wait(5)
+    users_evaluate(user_ids=[user.pk])
+    thread.join()
+    assert committed.is_set()
+    after = TrendCheck.objects.get(user=user)
+    assert after.due_at == episode_due["at"]  # its own evaluation, seconds on, will see it
+    assert after.evaluated_at == before.evaluated_at
 
 
 @pytest.mark.django_db
