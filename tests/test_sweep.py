@@ -186,6 +186,17 @@ def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_use
 
 
 @pytest.mark.django_db
+def test_a_change_timed_after_the_evaluation_keeps_its_user_due_though_it_left_the_due_time_alone():
+    (user,) = population(1)
+    now = timezone.now()
+    TrendCheck.objects.filter(user=user).update(due_at=now + timedelta(seconds=3))  # its evaluation pending
+    edited = Episode.objects.filter(user=user).first()
+    Episode.objects.filter(pk=edited.pk).update(updated_at=now + timedelta(seconds=1))  # edited as it ran
+    users_evaluate(user_ids=[user.pk], now=now)
+    assert TrendCheck.objects.get(user=user).due_at <= timezone.now()  # due again, not at midnight
+
+
+@pytest.mark.django_db
 def test_the_sweep_task_fans_out_every_due_user(settings, monkeypatch):
     settings.TREND_SWEEP_BATCH_SIZE = 4
     population(10, logged_days=10)

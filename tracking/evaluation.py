@@ -244,6 +244,14 @@ def _checks_save(checks, now):
     rows_execute(CHECKS_UPDATE_SQL, checks, fields=fields, params=[evaluated_at])
     unrecorded = [(user_id, due_at) for user_id, due_at, as_read in checks if as_read is None]
     rows_execute(CHECKS_INSERT_SQL, unrecorded, fields=fields[:2], params=[evaluated_at])
+    # A change made while the user was due within seconds leaves the due time as it was read:
+    # one timed after this evaluation still makes its user due now.
+    user_ids = [user_id for user_id, *_ in checks]
+    late = set(
+        Episode.with_tombstones.filter(user_id__any=user_ids, updated_at__gt=now).values_list("user_id", flat=True)
+    )
+    if late:
+        TrendCheck.objects.filter(user_id__in=late).update(due_at=timezone.now())
 
 
 _TABLE = TrendCheck._meta.db_table
