@@ -41,6 +41,20 @@ def rows_execute(statement, rows, *, fields, params=()):
             )
 
 
+def rows_insert(fields, rows, *, on_conflict=""):
+    """Insert `rows`, one value for each of `fields` (one model's), with `on_conflict` as the
+    statement's ON CONFLICT clause, if any."""
+    quote = connection.ops.quote_name
+    table = quote(fields[0].model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    rows_execute(
+        # WHERE true: SQLite would read ON CONFLICT as the join's ON.
+        f"INSERT INTO {table} ({columns}) SELECT * FROM ({{rows}}) AS v WHERE true {on_conflict}",
+        rows,
+        fields=fields,
+    )
+
+
 def objects_insert(objects, *, ignore_conflicts=False):
     """Insert unsaved model objects of one model, as bulk_create(ignore_conflicts=...) does,
     with their rows bound in binary (rows_execute).
@@ -57,14 +71,10 @@ def objects_insert(objects, *, ignore_conflicts=False):
     fields = [f for f in meta.concrete_fields if not f.generated and not (f.primary_key and f.db_returning)]
     if any(field.has_db_default() for field in fields):
         raise ValueError(f"objects_insert writes every column; {meta.label} has a database default")
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    on_conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    rows_execute(
-        # WHERE true: SQLite would read ON CONFLICT as the join's ON.
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM ({{rows}}) AS v WHERE true{on_conflict}",
+    rows_insert(
+        fields,
         [[field.pre_save(model_object, True) for field in fields] for model_object in objects],
-        fields=fields,
+        on_conflict="ON CONFLICT DO NOTHING" if ignore_conflicts else "",
     )
     if meta.pk in fields:  # its id is its own: saved, in this database, as bulk_create leaves it
         for model_object in objects:

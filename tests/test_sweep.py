@@ -152,7 +152,7 @@ def test_two_sweeps_at_once_open_each_escalation_once():
 
 @pytest.mark.real_stack
 @pytest.mark.django_db(transaction=True)
-def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_user_due(settings):
+def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_user_due():
     """Logged (its time taken) before the evaluation began, committed after it read the log:
     the evaluation did not see it, so its record must not put the user off to midnight."""
     real_stack_or_skip()

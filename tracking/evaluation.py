@@ -16,7 +16,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from heeljournal.bulk import rows_execute
+from heeljournal.bulk import rows_execute, rows_insert
 from tracking.escalations import escalations_alert, rest_began, trends_apply
 from tracking.models import Episode, Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
@@ -120,7 +120,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     with transaction.atomic():
         report, refreshed, held, opening, resending, checks = {}, [], [], [], [], []
         for user in users:
-            window = windows.get(user.pk)
+            window, read = windows.get(user.pk), as_read.get(user.pk)
             applied = trends_apply(
                 user=user,
                 window=window or NOTHING_LOGGED,
@@ -128,7 +128,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
                 now=now,
                 escalations=escalations.get(user.pk, []),
                 rules=rules,
-                log_changed=as_read.get(user.pk, NEVER_EVALUATED).log_changed,
+                log_changed=read is None or read.log_changed,
             )
             refreshed += applied.refreshed
             held += applied.held
@@ -139,7 +139,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
             active = window is not None or any(e.closed_at is None for e in escalations.get(user.pk, []))
             # Nothing logged lately and nothing open: nothing can change until the user logs again.
             due_at = next_local_midnight(now, zone=user.zone) if active else None
-            checks.append((user.pk, due_at, as_read.get(user.pk, NEVER_EVALUATED).due_at))
+            checks.append((user.pk, due_at, read))
         opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
         for escalation in opened:
             report.setdefault(escalation.user.email, []).append(f"opened {escalation.reason} ({escalation.level})")
@@ -195,11 +195,8 @@ class CheckAsRead(NamedTuple):
     log_changed: bool  # episodes changed since the last evaluation, or there was none
 
 
-NEVER_EVALUATED = CheckAsRead(None, True)
-
-
 def _checks_read(user_ids):
-    """{user id: CheckAsRead}: each user's due time, which the evaluation's record replaces
+    """{user id: CheckAsRead} of the users who have a check: each one's due time, which the evaluation's record replaces
     only if nothing moved it meanwhile (_checks_save), and whether their episodes changed
     since their last evaluation (none: never evaluated, or seen afresh after a time-zone change)."""
     since = Episode.with_tombstones.filter(user_id=OuterRef("user_id"), updated_at__gt=OuterRef("evaluated_at"))
@@ -232,18 +229,25 @@ def _escalations_by_user(users, now):
 
 
 def _checks_save(checks, now):
-    """Record the evaluations, [(user id, next due time, due time as read)], in two statements.
+    """Record the evaluations, [(user id, next due time, CheckAsRead or None)], in two statements.
 
     A user whose due time moved since the evaluation read it (a change logged meanwhile, whose
     episode the evaluation may not have seen: it commits after the read, though its time may be
     earlier) keeps that due time and their last evaluation: the change's own evaluation follows,
     and finds the log changed. Compared as written, not by the clock: no margin of time to guess.
     """
-    fields = [TrendCheck._meta.get_field(name) for name in ("user", "due_at", "due_at")]
-    evaluated_at = connection.ops.adapt_datetimefield_value(now)
-    rows_execute(CHECKS_UPDATE_SQL, checks, fields=fields, params=[evaluated_at])
-    unrecorded = [(user_id, due_at) for user_id, due_at, as_read in checks if as_read is None]
-    rows_execute(CHECKS_INSERT_SQL, unrecorded, fields=fields[:2], params=[evaluated_at])
+    field = TrendCheck._meta.get_field
+    rows_execute(
+        CHECKS_UPDATE_SQL,
+        [(user_id, due_at, read.due_at) for user_id, due_at, read in checks if read],
+        fields=[field("user"), field("due_at"), field("due_at")],
+        params=[connection.ops.adapt_datetimefield_value(now)],
+    )
+    rows_insert(  # the users with no check yet; one a change made meanwhile stays
+        [field("user"), field("due_at"), field("evaluated_at")],
+        [(user_id, due_at, now) for user_id, due_at, read in checks if read is None],
+        on_conflict="ON CONFLICT (user_id) DO NOTHING",
+    )
     # A change made while the user was due within seconds leaves the due time as it was read:
     # one timed after this evaluation still makes its user due now.
     user_ids = [user_id for user_id, *_ in checks]
@@ -259,10 +263,4 @@ CHECKS_UPDATE_SQL = f"""
     UPDATE {_TABLE} SET evaluated_at = %s, due_at = v.column2 FROM ({{rows}}) AS v
     WHERE {_TABLE}.user_id = v.column1
     AND ({_TABLE}.due_at = v.column3 OR ({_TABLE}.due_at IS NULL AND v.column3 IS NULL))
-"""
-# Users with no check yet; one a change made meanwhile stays. WHERE true: SQLite would read
-# ON CONFLICT as the join's ON.
-CHECKS_INSERT_SQL = f"""
-    INSERT INTO {_TABLE} (evaluated_at, user_id, due_at) SELECT %s, * FROM ({{rows}}) AS v WHERE true
-    ON CONFLICT (user_id) DO NOTHING
 """

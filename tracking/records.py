@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from heeljournal.bulk import rows_execute
+from heeljournal.bulk import rows_insert
 from tracking.escalations import red_flag_reasons, red_flags_raise
 from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
 from tracking.models import (
@@ -263,13 +263,11 @@ def horizons_move_on(forgotten):
     """Record {user id: latest deletion forgotten}; a horizon only moves on, should two purges
     overlap and the earlier commit last."""
     table, later = SyncHorizon._meta.db_table, "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    rows_execute(
-        # WHERE true: SQLite would read ON CONFLICT as the join's ON.
-        f"INSERT INTO {table} (user_id, deletions_forgotten_until) SELECT * FROM ({{rows}}) AS v WHERE true"
-        f" ON CONFLICT (user_id) DO UPDATE SET deletions_forgotten_until ="
-        f" {later}({table}.deletions_forgotten_until, excluded.deletions_forgotten_until)",
+    rows_insert(
+        [SyncHorizon._meta.get_field(name) for name in ("user", "deletions_forgotten_until")],
         list(forgotten.items()),
-        fields=[SyncHorizon._meta.get_field(name) for name in ("user", "deletions_forgotten_until")],
+        on_conflict="ON CONFLICT (user_id) DO UPDATE SET deletions_forgotten_until ="
+        f" {later}({table}.deletions_forgotten_until, excluded.deletions_forgotten_until)",
     )
 
 

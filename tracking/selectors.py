@@ -1,6 +1,6 @@
 """Reads over a user's log, done in the database: the rules' windows, and the daily series of insights."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import reduce
 from operator import or_
 
@@ -80,6 +80,7 @@ def rule_windows(*, user_ids, today, rules):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*map(adapt, params), *days_params])
         rows = cursor.fetchall()
+    as_date = Episode._meta.get_field("local_date").to_python  # SQLite gives the max of dates as text
     windows, dates_of = {}, {}  # {bits: logged dates}: users share a few patterns of days
     for user_id, logged_bits, *sums in rows:
         if (logged_dates := dates_of.get(logged_bits)) is None:
@@ -94,14 +95,9 @@ def rule_windows(*, user_ids, today, rules):
             episodes=episodes or 0,
             both_sides=both_sides or 0,
             radiating=radiating or 0,
-            red_flag_days=tuple((reason, _date(day)) for reason, day in zip(flags, last_told, strict=True) if day),
+            red_flag_days=tuple((reason, as_date(day)) for reason, day in zip(flags, last_told, strict=True) if day),
         )
     return windows
-
-
-def _date(value):
-    """A date as the database gives it (SQLite: ISO text)."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def daily_figures(*, user, first, last):
