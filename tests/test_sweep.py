@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.users import user_register
 from tests.conftest import PASSWORD, real_stack_or_skip
-from tracking import records, tasks
+from tracking import evaluation, records, tasks
 from tracking.evaluation import due_user_ids, users_evaluate
 from tracking.models import Episode, Escalation, Notification, TrendCheck
 from tracking.schedule import next_local_midnight
@@ -186,14 +186,29 @@ def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_use
 
 
 @pytest.mark.django_db
-def test_a_change_timed_after_the_evaluation_keeps_its_user_due_though_it_left_the_due_time_alone():
+def test_a_change_committed_after_the_evaluation_read_the_log_is_evaluated_soon_though_timed_before(monkeypatch):
+    """The user was due within seconds (a debounced evaluation pending), so the change left the
+    due time alone; timed before the evaluation, it committed after its read of the log. The
+    evaluation did not see it: its record must not put the user off to midnight, and the next
+    evaluation must take the alert's figures anew."""
     (user,) = population(1)
-    now = timezone.now()
-    TrendCheck.objects.filter(user=user).update(due_at=now + timedelta(seconds=3))  # its evaluation pending
-    edited = Episode.objects.filter(user=user).first()
-    Episode.objects.filter(pk=edited.pk).update(updated_at=now + timedelta(seconds=1))  # edited as it ran
-    users_evaluate(user_ids=[user.pk], now=now)
-    assert TrendCheck.objects.get(user=user).due_at <= timezone.now()  # due again, not at midnight
+    pending = timezone.now() + timedelta(seconds=3)
+    TrendCheck.objects.filter(user=user).update(due_at=pending)
+    read_the_log = evaluation.rule_windows
+
+    def a_change_commits_after_the_read(**kwargs):
+        windows = read_the_log(**kwargs)
+        data = {"started_at": timezone.now() - timedelta(days=12), "side": "left", "severity": 3}
+        records.episode_log(user=user, data={**data, "locations": ["plantar"], "sensations": ["numbness"]})
+        return windows
+
+    monkeypatch.setattr(evaluation, "rule_windows", a_change_commits_after_the_read)
+    users_evaluate(user_ids=[user.pk], now=timezone.now() + timedelta(seconds=1))
+    monkeypatch.undo()
+    assert Escalation.objects.get(reason="persistent").evidence["logged_days"] == 10  # what it read
+    assert TrendCheck.objects.get(user=user).due_at == pending  # not midnight
+    users_evaluate(user_ids=[user.pk], now=timezone.now() + timedelta(seconds=4))
+    assert Escalation.objects.get(reason="persistent").evidence["logged_days"] == 11
 
 
 @pytest.mark.django_db
@@ -280,3 +295,21 @@ def test_a_batch_resends_its_weekly_reminders_with_the_same_few_queries_for_2_or
     assert counts[0] == counts[1]
     assert Escalation.objects.filter(sends=2).count() == 12
     assert Notification.objects.filter(channel="email", send_number=2).count() == 12
+
+
+@pytest.mark.django_db
+def test_checks_evaluated_before_the_log_was_counted_start_as_evaluated_unless_the_log_changed_since():
+    from importlib import import_module
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = import_module("tracking.migrations.0013_trend_check_log_version")
+    unchanged, changed, never = population(3)
+    now = timezone.now()
+    TrendCheck.objects.update(evaluated_at=now, log_version=0, evaluated_log_version=None)  # as 0013 found them
+    TrendCheck.objects.filter(user=never).update(evaluated_at=None)
+    Episode.objects.filter(user=changed).update(updated_at=now + timedelta(seconds=1))
+    state = MigrationExecutor(connection).loader.project_state(("tracking", "0013_trend_check_log_version"))
+    migration.count_from_zero(state.apps, None)
+    evaluated = dict(TrendCheck.objects.values_list("user_id", "evaluated_log_version"))
+    assert evaluated == {unchanged.pk: 0, changed.pk: None, never.pk: None}

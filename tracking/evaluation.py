@@ -6,19 +6,19 @@ the windows move. The per-user task and the periodic sweep both run users that a
 so a lost task or a broker outage only delays an evaluation until the next sweep.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from heeljournal.bulk import rows_execute, rows_insert
 from tracking.escalations import escalations_alert, rest_began, trends_apply
-from tracking.models import Episode, Escalation, TrendCheck
+from tracking.models import Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
 from tracking.schedule import next_local_midnight
 from tracking.selectors import rule_windows
@@ -26,21 +26,25 @@ from tracking.trends import Rules, Window
 
 
 def trend_check_schedule(*, user, now=None):
-    """Ask for an evaluation a few seconds after a change: one task per burst of changes.
+    """Count a change to the user's episodes and ask for an evaluation a few seconds on: one
+    task per burst of changes.
 
-    One statement: make the user due soon unless they already are, and learn whether
-    this call did it (then it queues the task).
+    One statement: count the change, make the user due soon unless they already are, and
+    learn whether this call did it (then it queues the task).
     """
+    due_at, after_rows = schedule_times(now or timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(SCHEDULE_SQL, [user.pk, *schedule_times(now or timezone.now())])
-        if cursor.fetchone() is not None:
+        cursor.execute(SCHEDULE_SQL, [user.pk, due_at, *after_rows])
+        if cursor.fetchone()[0]:
             trend_check_queue(user_id=user.pk)
 
 
 def schedule_times(now):
-    """The due time a change sets, and now (schedule_sql's last value)."""
+    """The due time a change sets, and the values schedule_sql takes after its rows': now,
+    then that due time again."""
     adapt = connection.ops.adapt_datetimefield_value
-    return adapt(now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)), adapt(now)
+    due_at = adapt(now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS))
+    return due_at, (adapt(now), due_at)
 
 
 def trend_check_queue(*, user_id):
@@ -51,20 +55,21 @@ def trend_check_queue(*, user_id):
 
 
 def schedule_sql(rows):
-    """The statement that makes users due: for `rows` of (user_id, due_at, evaluated_at), a
-    VALUES or a SELECT, it inserts a user's due time, or moves it there unless they are due
-    sooner already, and returns the users it moved. Its values: the rows' own, then now
-    (schedule_times gives a change's due time, then now)."""
+    """The statement that records a change to users' episodes: for `rows` of (user_id, due_at,
+    1), a VALUES or a SELECT, it counts one more change to each user's log, and moves their
+    due time to due_at unless they are due sooner already. It returns each user, and whether
+    it moved their due time. Its values: the rows' own, then schedule_times' last two."""
     table = TrendCheck._meta.db_table
     return f"""
-        INSERT INTO {table} (user_id, due_at, evaluated_at) {rows}
-        ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at
-        WHERE {table}.due_at IS NULL OR {table}.due_at <= %s OR {table}.due_at > excluded.due_at
-        RETURNING user_id
+        INSERT INTO {table} (user_id, due_at, log_version) {rows}
+        ON CONFLICT (user_id) DO UPDATE SET log_version = {table}.log_version + 1, due_at = CASE
+            WHEN {table}.due_at IS NULL OR {table}.due_at <= %s OR {table}.due_at > excluded.due_at
+            THEN excluded.due_at ELSE {table}.due_at END
+        RETURNING due_at = %s AS made_due, user_id
     """
 
 
-SCHEDULE_SQL = schedule_sql("VALUES (%s, %s, NULL)")
+SCHEDULE_SQL = schedule_sql("VALUES (%s, %s, 1)")
 
 
 @transaction.atomic
@@ -191,23 +196,17 @@ def _held_save(escalations, now):
 class CheckAsRead(NamedTuple):
     """A user's TrendCheck as an evaluation starts."""
 
-    due_at: datetime | None
+    log_version: int
     log_changed: bool  # episodes changed since the last evaluation, or there was none
 
 
 def _checks_read(user_ids):
-    """{user id: CheckAsRead} of the users who have a check: each one's due time, which the evaluation's record replaces
-    only if nothing moved it meanwhile (_checks_save), and whether their episodes changed
-    since their last evaluation (none: never evaluated, or seen afresh after a time-zone change)."""
-    since = Episode.with_tombstones.filter(user_id=OuterRef("user_id"), updated_at__gt=OuterRef("evaluated_at"))
-    rows = (
-        TrendCheck.objects.filter(user_id__any=user_ids)
-        .annotate(changed=Exists(since))
-        .values_list("user_id", "due_at", "evaluated_at", "changed")
-    )
-    return {
-        user_id: CheckAsRead(due_at, evaluated_at is None or changed) for user_id, due_at, evaluated_at, changed in rows
-    }
+    """{user id: CheckAsRead} of the users who have a check: the count of changes to their log,
+    which the evaluation's record must find unchanged (_checks_save), and whether it moved since
+    their last evaluation."""
+    rows = TrendCheck.objects.filter(user_id__any=user_ids)
+    rows = rows.values_list("user_id", "log_version", "evaluated_log_version")
+    return {user_id: CheckAsRead(version, version != evaluated) for user_id, version, evaluated in rows}
 
 
 # What the sweep never reads of an escalation it keeps: a refresh writes them anew.
@@ -231,36 +230,27 @@ def _escalations_by_user(users, now):
 def _checks_save(checks, now):
     """Record the evaluations, [(user id, next due time, CheckAsRead or None)], in two statements.
 
-    A user whose due time moved since the evaluation read it (a change logged meanwhile, whose
-    episode the evaluation may not have seen: it commits after the read, though its time may be
-    earlier) keeps that due time and their last evaluation: the change's own evaluation follows,
-    and finds the log changed. Compared as written, not by the clock: no margin of time to guess.
+    A user whose log changed since the evaluation read it (a change that committed after the
+    read, though its time may be earlier, so the evaluation may not have seen it) keeps the due
+    time that change left, seconds away at most, and their last evaluation: the next one finds
+    the log changed.
     """
     field = TrendCheck._meta.get_field
     rows_execute(
         CHECKS_UPDATE_SQL,
-        [(user_id, due_at, read.due_at) for user_id, due_at, read in checks if read],
-        fields=[field("user"), field("due_at"), field("due_at")],
+        [(user_id, due_at, read.log_version) for user_id, due_at, read in checks if read],
+        fields=[field("user"), field("due_at"), field("log_version")],
         params=[connection.ops.adapt_datetimefield_value(now)],
     )
     rows_insert(  # the users with no check yet; one a change made meanwhile stays
-        [field("user"), field("due_at"), field("evaluated_at")],
-        [(user_id, due_at, now) for user_id, due_at, read in checks if read is None],
+        [field("user"), field("due_at"), field("evaluated_at"), field("evaluated_log_version")],
+        [(user_id, due_at, now, 0) for user_id, due_at, read in checks if read is None],
         on_conflict="ON CONFLICT (user_id) DO NOTHING",
     )
-    # A change made while the user was due within seconds leaves the due time as it was read:
-    # one timed after this evaluation still makes its user due now.
-    user_ids = [user_id for user_id, *_ in checks]
-    late = set(
-        Episode.with_tombstones.filter(user_id__any=user_ids, updated_at__gt=now).values_list("user_id", flat=True)
-    )
-    if late:
-        TrendCheck.objects.filter(user_id__in=late).update(due_at=timezone.now())
 
 
 _TABLE = TrendCheck._meta.db_table
 CHECKS_UPDATE_SQL = f"""
-    UPDATE {_TABLE} SET evaluated_at = %s, due_at = v.column2 FROM ({{rows}}) AS v
-    WHERE {_TABLE}.user_id = v.column1
-    AND ({_TABLE}.due_at = v.column3 OR ({_TABLE}.due_at IS NULL AND v.column3 IS NULL))
+    UPDATE {_TABLE} SET evaluated_at = %s, due_at = v.column2, evaluated_log_version = v.column3
+    FROM ({{rows}}) AS v WHERE {_TABLE}.user_id = v.column1 AND {_TABLE}.log_version = v.column3
 """

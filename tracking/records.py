@@ -20,7 +20,6 @@ from tracking.models import (
     Footwear,
     JournalEntry,
     SyncHorizon,
-    TrendCheck,
 )
 
 
@@ -109,8 +108,9 @@ def _episode_insert(episode):
     an episode (measured, bench/README.md)."""
     episode.file_under_local_date()
     values = [field.get_db_prep_save(field.pre_save(episode, True), connection) for field in _EPISODE_FIELDS]
+    due_at, after_rows = schedule_times(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_episode_insert_sql(), [*values, *schedule_times(timezone.now())])
+        cursor.execute(_episode_insert_sql(), [*values, due_at, *after_rows])
         inserted, made_due = cursor.fetchone()
     if inserted:  # as the ORM marks a saved object
         episode._state.adding, episode._state.db = False, connection.alias
@@ -129,8 +129,8 @@ def _episode_insert_sql():
             VALUES ({", ".join(["%s"] * len(_EPISODE_FIELDS))})
             ON CONFLICT (id) DO NOTHING
             RETURNING user_id
-        ), made_due AS ({schedule_sql("SELECT user_id, %s, NULL FROM logged")})
-        SELECT (SELECT count(*) FROM logged), (SELECT count(*) FROM made_due)
+        ), scheduled AS ({schedule_sql("SELECT user_id, %s, 1 FROM logged")})
+        SELECT (SELECT count(*) FROM logged), (SELECT count(*) FROM scheduled WHERE made_due)
     """
 
 
@@ -217,8 +217,7 @@ def local_dates_recompute(*, user):
         for record in records:
             record.local_date = user.local_date(record.started_at)
         model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
-    TrendCheck.objects.filter(user=user).update(evaluated_at=None)
-    trend_check_schedule(user=user)
+    trend_check_schedule(user=user)  # counts as a change: every episode has a new day
 
 
 def journal_entry_put(*, user, day, data):
