@@ -182,7 +182,7 @@ def test_an_episode_that_commits_after_the_evaluation_read_the_log_keeps_its_use
     assert committed.is_set()
     after = TrendCheck.objects.get(user=user)
     assert after.due_at == episode_due["at"]  # its own evaluation, seconds on, will see it
-    assert after.evaluated_at == before.evaluated_at
+    assert (after.evaluated_at, after.evaluated_log_version) == (before.evaluated_at, before.evaluated_log_version)
 
 
 @pytest.mark.django_db
@@ -313,3 +313,61 @@ def test_checks_evaluated_before_the_log_was_counted_start_as_evaluated_unless_t
     migration.count_from_zero(state.apps, None)
     evaluated = dict(TrendCheck.objects.values_list("user_id", "evaluated_log_version"))
     assert evaluated == {unchanged.pk: 0, changed.pk: None, never.pk: None}
+
+
+@pytest.mark.django_db
+def test_a_user_who_never_logged_is_evaluated_with_everyone_and_their_first_episode_counts():
+    """`evaluate_trends --all` reaches users with no trend check yet: their first record."""
+    from django.core.management import call_command
+
+    never = user_register(email="never@example.com", password=PASSWORD)
+    (logged,) = population(1)
+    call_command("evaluate_trends", "--all")
+    assert Escalation.objects.filter(user=logged, reason="persistent").exists()
+    check = TrendCheck.objects.get(user=never)
+    assert (check.log_version, check.evaluated_log_version, check.due_at) == (0, 0, None)  # nothing to watch
+    data = {"started_at": timezone.now(), "side": "left", "severity": 3}
+    records.episode_log(user=never, data={**data, "locations": ["plantar"], "sensations": ["numbness"]})
+    check = TrendCheck.objects.get(user=never)
+    assert check.log_version == 1 and check.due_at is not None
+
+
+@pytest.mark.django_db
+def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_the_new_zone(monkeypatch):
+    """The change re-dates the log and counts on the check; the evaluation must date the log
+    by the zone of the count it records, not record the new count over the old zone's days."""
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import User
+    from accounts.users import user_update
+
+    (user,) = population(1)
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk], now=now)
+    TrendCheck.objects.filter(user=user).update(due_at=now)  # its midnight has come
+    read_the_checks = evaluation._checks_read
+
+    def the_zone_changes_first(user_ids):
+        user_update(user=User.objects.get(pk=user.pk), data={"timezone": "Pacific/Kiritimati"})
+        return read_the_checks(user_ids)
+
+    monkeypatch.setattr(evaluation, "_checks_read", the_zone_changes_first)
+    users_evaluate(user_ids=[user.pk], now=now)
+    check = TrendCheck.objects.get(user=user)
+    assert check.evaluated_log_version == check.log_version
+    assert check.due_at == next_local_midnight(now, zone=ZoneInfo("Pacific/Kiritimati"))
+
+
+@pytest.mark.django_db
+def test_an_edit_of_the_notes_alone_asks_for_no_evaluation_and_keeps_the_alerts_figures():
+    (user,) = population(1)
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk], now=now)
+    before = TrendCheck.objects.get(user=user)
+    episode = Episode.objects.filter(user=user).latest("started_at")
+    records.episode_update(episode=episode, data={"notes": "after a long walk"})
+    after = TrendCheck.objects.get(user=user)
+    assert (after.log_version, after.due_at) == (before.log_version, before.due_at)
+    records.episode_update(episode=episode, data={"severity": 8})
+    after = TrendCheck.objects.get(user=user)
+    assert after.log_version == before.log_version + 1 and after.due_at < before.due_at

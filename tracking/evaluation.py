@@ -109,11 +109,13 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     """
     now = now or timezone.now()
     rules = rules or Rules.from_settings()
+    # The checks first: a change that commits after this read (to the log, or to the user's
+    # zone, which dates the log) counts after it, and the record leaves its evaluation to come.
+    as_read = _checks_read(user_ids)
     users = list(User.objects.filter(pk__any=user_ids, is_active=True))
     if not users:
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
-    as_read = _checks_read(list(todays))  # before the log: what changes after, the record keeps
     windows = {}
     for today in set(todays.values()):  # a few: a batch's users live in a few zones' dates at most
         sharing = [user_id for user_id, their_today in todays.items() if their_today == today]

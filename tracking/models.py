@@ -348,11 +348,13 @@ class TrendCheck(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)  # the sweep's claim: due_at <= now
-    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)  # a record for people; the counts below decide
     # Each change to the user's episodes counts one, in the change's own transaction: an
     # evaluation that read the log before a change committed knows it by the count, whatever
-    # the change's time, and leaves the next evaluation to it.
-    log_version = models.PositiveBigIntegerField(default=0)
+    # the change's time, and leaves the next evaluation to it. The count has a default in the
+    # database: an evaluation's first record, and the code of the release before while a
+    # release rolls out, insert checks without it.
+    log_version = models.PositiveBigIntegerField(default=0, db_default=0)
     evaluated_log_version = models.PositiveBigIntegerField(null=True, blank=True)  # none: never evaluated
 
     def __str__(self):

@@ -1,6 +1,8 @@
 """Each user's trend check counts the changes to their episodes (`log_version`) and keeps the
 count its last evaluation read. A check whose user changed nothing since that evaluation starts
-as evaluated; the others (episodes changed since, or never evaluated) as changed."""
+as evaluated; the others (episodes changed since, or never evaluated) as changed. The count
+has a default in the database too: code of the release before, still running while the
+release rolls out, inserts checks without it."""
 
 from django.db import migrations, models
 from django.db.models import Exists, OuterRef
@@ -19,7 +21,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="trendcheck", name="log_version", field=models.PositiveBigIntegerField(default=0)
+            model_name="trendcheck", name="log_version", field=models.PositiveBigIntegerField(db_default=0, default=0)
         ),
         migrations.AddField(
             model_name="trendcheck",
