@@ -17,7 +17,7 @@ import io
 import os
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import django
@@ -36,6 +36,7 @@ from django.urls import path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
 from heeljournal.cache import GET_AND_COUNT  # noqa: E402
+from tracking.evaluation import schedule_times  # noqa: E402
 from tracking.records import _EPISODE_FIELDS, _episode_insert_sql  # noqa: E402
 
 STATEMENT = _episode_insert_sql()
@@ -87,9 +88,9 @@ def application(environ, start_response):
         "severity": body["severity"],
         "pain": body.get("pain"),
     }
-    due_at = now + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
+    due_at, after_rows = schedule_times(now)  # as the project's create passes them
     with _connection().cursor() as cursor:
-        cursor.execute(STATEMENT, [episode[column] for column in COLUMNS] + [due_at, now])
+        cursor.execute(STATEMENT, [episode[column] for column in COLUMNS] + [due_at, *after_rows])
         cursor.fetchone()
     answer = {**body, "id": episode["id"], "created_at": now, "updated_at": now, "escalation": None}
     return _answer(start_response, "201 Created", orjson.dumps(answer))
