@@ -43,6 +43,8 @@ ROUNDS = int(env("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(env("BENCH_CONNECTIONS", "16"))
 LOAD_USERS = 200  # phones signed in during the load tests, one token each
 RED_FLAG_USERS = 30
+# A sweep runs as a worker of one process per core runs its tasks (docs/deploy.md).
+SWEEP_PROCESSES = int(env("BENCH_SWEEP_PROCESSES", str(os.cpu_count())))
 TREND_TIMEOUT = int(env("BENCH_TREND_TIMEOUT", "360"))  # past one periodic sweep (every 300 s)
 PORT = int(env("BENCH_PORT", "8931"))  # the API; the bare app answers on the next port
 URL, HELLO_URL = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"
@@ -349,14 +351,16 @@ def sweep_phase(*sizes):
     """The populations, then their sweeps, each round on copies: the first sweep, and the next
     night's (windows move on, evidence changes). The rounds alternate between the populations,
     so that the machine's drift moves all sizes alike and their growth is read within a round."""
-    runs, timed = [], [{"first": [], "nightly": []} for _ in sizes]
+    runs, timed = [], [{"first": [], "nightly": [], "nightly_one_process": []} for _ in sizes]
     try:
         runs += [population_make(users) for users in sizes]
         for number in range(ROUNDS):
             for run, sweeps in list(zip(runs, timed, strict=True))[:: 1 if number % 2 == 0 else -1]:
                 print(f"sweep: round {number + 1} of {ROUNDS}, {run['users']} users", flush=True)
-                sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep"))
-                sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1))
+                sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep", 0, SWEEP_PROCESSES))
+                sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1, SWEEP_PROCESSES))
+                if run["users"] == USERS:  # what one process takes, for the record
+                    sweeps["nightly_one_process"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1, 1))
     finally:  # scratch databases, even when a sweep failed
         for users in sizes:
             database, fresh = population_databases(users)
@@ -364,8 +368,8 @@ def sweep_phase(*sizes):
             if database != DATABASE:
                 admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     for run, sweeps in zip(runs, timed, strict=True):
-        every = sweeps["first"] + sweeps["nightly"]
-        run |= {kind: median(results) for kind, results in sweeps.items()}
+        every = [sweep for results in sweeps.values() for sweep in results]
+        run |= {kind: median(results) for kind, results in sweeps.items() if results}
         run |= {"peak_rss_mb": max(sweep["peak_rss_mb"] for sweep in every), "rss_before_mb": every[0]["rss_before_mb"]}
     return runs
 
@@ -489,11 +493,24 @@ def figures_of(api, small, large):
                 of=floor,
                 target="≤ 3× sql_floor_seconds",
                 at_most=3,
+                processes=sweep["processes"],
                 cpu_seconds=sweep["cpu_seconds"],
                 users_evaluated=sweep["users"],
                 open_escalations=sweep["open_escalations"],
                 notifications=sweep["notifications"],
                 **({"rounds": sweep["rounds"]} if "rounds" in sweep else {}),
+            )
+        if "nightly_one_process" in run:  # no target: the work a process does, beside the floor's
+            sweep = run["nightly_one_process"]
+            rows[f"trend_sweep_one_process_seconds{k}"] = figure(
+                sweep["seconds"],
+                "s",
+                baseline=f"sql_floor_seconds{k}",
+                of=floor,
+                processes=1,
+                cpu_seconds=sweep["cpu_seconds"],
+                users_evaluated=sweep["users"],
+                rounds=sweep["rounds"],
             )
         rows[f"sweep_peak_rss_mb{k}"] = figure(run["peak_rss_mb"], "MB", rss_at_start_mb=run["rss_before_mb"])
     k, big = population(small["users"]), population(large["users"])
@@ -559,7 +576,8 @@ def markdown(facts, rows):
         + f"; {facts['cpus']} cores, Python {facts['python']}, PostgreSQL {facts['postgresql']}"
         + f" (autovacuum {facts['autovacuum']}), Redis {facts['redis']}.",
         f"gunicorn {facts['gunicorn']}; {facts['wrk']}. Population: {facts['population']}; sweep batches of"
-        f" {facts['sweep_batch_size']}. What each figure means: bench/README.md.",
+        f" {facts['sweep_batch_size']}, in a worker of {facts['sweep_processes']} processes."
+        " What each figure means: bench/README.md.",
         "",
         "| figure | value | baseline | ratio | target | result |",
         "|---|---|---|---|---|---|",
@@ -594,7 +612,7 @@ def main():
     finally:
         for process in started:
             stop(process)
-    facts = run_facts() | {"sweep_batch_size": small["first"]["batch_size"]}
+    facts = run_facts() | {"sweep_batch_size": small["first"]["batch_size"], "sweep_processes": SWEEP_PROCESSES}
     rows = figures_of(api, small, large)
     document = {"run": facts, "figures": rows}
     (BENCH / "results.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

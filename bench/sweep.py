@@ -1,16 +1,20 @@
 """One trend sweep as production runs it, or the SQL floor beside it; prints one JSON line.
 
-    python bench/sweep.py sweep [days later]   # claim due users in batches, evaluate each batch
-    python bench/sweep.py floor                # one bare aggregate pass over the rows the sweep reads
+    python bench/sweep.py sweep [days later] [processes]   # the sweep's tasks, in a worker of N processes
+    python bench/sweep.py floor                            # one bare aggregate pass over the rows the sweep reads
 
-Run each in a fresh process (bench/run.py does), so that the peak RSS is the sweep's own.
-The Celery tasks do the same work: sweep_trends claims batches with due_user_ids and each
-evaluate_trend_batch calls users_evaluate; here the two run in one process, batch after batch.
-`days later` moves the clock the two functions are given (the next night is 1): users then
-come due as in production, at their own local midnight, and the rules' windows move on.
+Run each in a fresh process (bench/run.py does). A sweep runs as a Celery worker of
+`processes` processes runs its tasks (docs/deploy.md: one per core): the first claims the
+due users batch by batch, as `sweep_trends` does, and hands each batch on as a task; every
+process evaluates batches as they come, as `evaluate_trend_batch` does, with
+`users_evaluate`. The processes start as warm as a worker's, and the clock runs from when all
+are ready until the last batch is recorded. `days later` moves the clock the functions are
+given (the next night is 1): users then come due as in production, at their own local
+midnight, and the rules' windows move on.
 """
 
 import json
+import multiprocessing
 import os
 import resource
 import sys
@@ -54,28 +58,61 @@ def worker_warm():
         producer.connection.default_channel.client.ping()
 
 
-def sweep(days_later=0):
-    worker_warm()
-    started_rss = peak_rss_mb()
-    users = batches = 0
+def sweep(days_later=0, processes=1):
+    processes = int(processes)
+    context = multiprocessing.get_context("spawn")  # each process its own, as a worker's are
+    batches, done, ready = context.Queue(), context.Queue(), context.Barrier(processes + 1)
     now = timezone.now() + timedelta(days=int(days_later))
-    began, cpu_before = time.perf_counter(), cpu_seconds()
-    while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
-        users_evaluate(user_ids=ids, now=now)
-        users += len(ids)
-        batches += 1
+    workers = [
+        context.Process(target=worker, args=(number == 0, processes, now, batches, done, ready))
+        for number in range(processes)
+    ]
+    for process in workers:
+        process.start()
+    ready.wait(timeout=120)
+    began = time.perf_counter()
+    each = [done.get(timeout=600) for _ in workers]
     seconds = time.perf_counter() - began
+    for process in workers:
+        process.join()
     return {
         "seconds": round(seconds, 3),
-        "cpu_seconds": round(cpu_seconds() - cpu_before, 3),  # this process's; PostgreSQL's are not in it
-        "users": users,
-        "batches": batches,
+        "processes": processes,
+        "cpu_seconds": round(sum(one["cpu_seconds"] for one in each), 3),  # the processes'; PostgreSQL's not
+        "users": sum(one["users"] for one in each),
+        "batches": sum(one["batches"] for one in each),
         "batch_size": settings.TREND_SWEEP_BATCH_SIZE,
-        "rss_before_mb": started_rss,
-        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": max(one["rss_before_mb"] for one in each),
+        "peak_rss_mb": max(one["peak_rss_mb"] for one in each),
         "open_escalations": Escalation.objects.filter(closed_at__isnull=True).count(),
         "notifications": Notification.objects.count(),
     }
+
+
+def worker(claims, processes, now, batches, done, ready):
+    """One process of the worker: the first also claims, as the sweep_trends task would run in one."""
+    worker_warm()
+    rss_before = peak_rss_mb()
+    ready.wait(timeout=120)
+    cpu_before = cpu_seconds()
+    if claims:
+        while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
+            batches.put(ids)
+        for _ in range(processes):
+            batches.put(None)  # no more: each process stops at one
+    users = count = 0
+    while (ids := batches.get()) is not None:
+        users_evaluate(user_ids=ids, now=now)
+        users, count = users + len(ids), count + 1
+    done.put(
+        {
+            "cpu_seconds": cpu_seconds() - cpu_before,
+            "users": users,
+            "batches": count,
+            "rss_before_mb": rss_before,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
 
 
 # The daily figures tracking.selectors.rule_windows sums, for every user at once, with nothing around it.
