@@ -16,6 +16,7 @@ midnight, and the rules' windows move on.
 import json
 import multiprocessing
 import os
+import queue
 import resource
 import sys
 import time
@@ -63,15 +64,21 @@ def sweep(days_later=0, processes=1):
     context = multiprocessing.get_context("spawn")  # each process its own, as a worker's are
     batches, done, ready = context.Queue(), context.Queue(), context.Barrier(processes + 1)
     now = timezone.now() + timedelta(days=int(days_later))
-    workers = [
-        context.Process(target=worker, args=(number == 0, processes, now, batches, done, ready))
+    workers = [  # daemons: should one fail, the others (waiting for batches) end with this process
+        context.Process(target=worker, args=(number == 0, processes, now, batches, done, ready), daemon=True)
         for number in range(processes)
     ]
     for process in workers:
         process.start()
     ready.wait(timeout=120)
     began = time.perf_counter()
-    each = [done.get(timeout=600) for _ in workers]
+    each = []
+    while len(each) < processes:
+        try:
+            each.append(done.get(timeout=1))
+        except queue.Empty:
+            if any(process.exitcode for process in workers):
+                raise SystemExit("a sweep process failed (its error is above)") from None
     seconds = time.perf_counter() - began
     for process in workers:
         process.join()
