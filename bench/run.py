@@ -134,7 +134,7 @@ def inside(script, *args, database_url=DATABASE_URL):
     """Run a bench/ script in the project's Django, in a process of its own; its JSON answer."""
     command = [sys.executable, str(BENCH / script), *map(str, args)]
     environment = ENV | {"DATABASE_URL": database_url}
-    done = subprocess.run(command, cwd=ROOT, env=environment, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, env=environment, check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -329,34 +329,35 @@ def population_databases(users):
 
 
 def population_make(users):
-    """A synthetic population in a database of its own, and the SQL floor over it. A copy is
-    kept as it stands before its first sweep (everyone due, nothing open); then a first sweep,
-    untimed, leaves the state a nightly sweep starts from."""
+    """A synthetic population in a database of its own. A copy is kept as it stands before its
+    first sweep (everyone due, nothing open); then a first sweep, untimed, leaves the state a
+    nightly sweep starts from."""
     print(f"sweep: {users} users, {DAYS} days", flush=True)
     database, fresh = population_databases(users)
     database_fresh(database)
     redis_empty(CACHE_URL, BROKER_URL)
     manage("make_synthetic", "--users", users, "--days", DAYS, "--seed", SEED, database=database)
     sql("VACUUM ANALYZE", database=database)  # as autovacuum would have, long before a nightly sweep
-    floor = inside("sweep.py", "floor", database_url=database_url(database))  # best of five
     admin(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)', f'CREATE DATABASE "{fresh}" TEMPLATE "{database}"')
     inside("sweep.py", "sweep", database_url=database_url(database))  # opens what the logs call for
     redis_empty(BROKER_URL)  # the alerts it queued: no worker is there to send them
     sql("VACUUM ANALYZE", database=database)  # a day of autovacuum (this server may run without it)
     episodes = sql("SELECT count(*) FROM tracking_episode", database=database)[0][0]
-    return {"users": users, "database": database, "fresh": fresh, "episodes": episodes, "floor": floor}
+    return {"users": users, "database": database, "fresh": fresh, "episodes": episodes}
 
 
 def sweep_phase(*sizes):
     """The populations, then their sweeps, each round on copies: the first sweep, and the next
-    night's (windows move on, evidence changes). The rounds alternate between the populations,
-    so that the machine's drift moves all sizes alike and their growth is read within a round."""
-    runs, timed = [], [{"first": [], "nightly": [], "nightly_one_process": []} for _ in sizes]
+    night's (windows move on, evidence changes), each round with its own SQL floor. The rounds
+    alternate between the populations, so that the machine's drift moves all sizes alike and
+    their growth is read within a round, as each ratio to the floor is."""
+    runs, timed = [], [{"floor": [], "first": [], "nightly": [], "nightly_one_process": []} for _ in sizes]
     try:
         runs += [population_make(users) for users in sizes]
         for number in range(ROUNDS):
             for run, sweeps in list(zip(runs, timed, strict=True))[:: 1 if number % 2 == 0 else -1]:
                 print(f"sweep: round {number + 1} of {ROUNDS}, {run['users']} users", flush=True)
+                sweeps["floor"].append(inside("sweep.py", "floor", database_url=database_url(run["database"])))
                 sweeps["first"].append(on_a_copy(run["fresh"], "sweep.py", "sweep", 0, SWEEP_PROCESSES))
                 sweeps["nightly"].append(on_a_copy(run["database"], "sweep.py", "sweep", 1, SWEEP_PROCESSES))
                 if run["users"] == USERS:  # what one process takes, for the record
@@ -368,8 +369,9 @@ def sweep_phase(*sizes):
             if database != DATABASE:
                 admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     for run, sweeps in zip(runs, timed, strict=True):
-        every = [sweep for results in sweeps.values() for sweep in results]
         run |= {kind: median(results) for kind, results in sweeps.items() if results}
+        run["floor_rounds"] = [floor["seconds"] for floor in sweeps["floor"]]
+        every = sweeps["first"] + sweeps["nightly"]  # the worker's; the one-process rounds are for the record
         run |= {"peak_rss_mb": max(sweep["peak_rss_mb"] for sweep in every), "rss_before_mb": every[0]["rss_before_mb"]}
     return runs
 
@@ -455,6 +457,12 @@ def population(users):
     return f"_{users // 1000}k" if users % 1000 == 0 else f"_{users}"
 
 
+def floor_ratios(sweep, run):
+    """Each round's sweep over that round's floor, taken minutes apart at most: the machine's
+    speed drifts between rounds more than within one."""
+    return [round(seconds / floor, 3) for seconds, floor in zip(sweep["rounds"], run["floor_rounds"], strict=True)]
+
+
 def load_facts(result):
     return {key: result[key] for key in ("p50_ms", "p99_ms", "cpu_ms_per_request", "rounds")}
 
@@ -475,7 +483,7 @@ def figures_of(api, small, large):
             "req/s",
             baseline="wsgi_hello_rps",
             of=hello,
-            ratio=statistics.median(by_round),
+            ratio=round(statistics.median(by_round), 3),
             target=target,
             at_least=share,
             ratio_by_round=by_round,
@@ -484,15 +492,20 @@ def figures_of(api, small, large):
     for run in (small, large):
         k = population(run["users"])
         floor = run["floor"]["seconds"]
-        rows[f"sql_floor_seconds{k}"] = figure(floor, "s", rows=run["floor"]["rows"], episodes=run["episodes"])
+        rows[f"sql_floor_seconds{k}"] = figure(
+            floor, "s", rows=run["floor"]["rows"], episodes=run["episodes"], rounds=run["floor_rounds"]
+        )
         for name, sweep in (("trend_sweep_seconds", run["nightly"]), ("trend_sweep_first_seconds", run["first"])):
+            by_round = floor_ratios(sweep, run)
             rows[f"{name}{k}"] = figure(
                 sweep["seconds"],
                 "s",
                 baseline=f"sql_floor_seconds{k}",
                 of=floor,
+                ratio=round(statistics.median(by_round), 3),
                 target="≤ 3× sql_floor_seconds",
                 at_most=3,
+                ratio_by_round=by_round,
                 processes=sweep["processes"],
                 cpu_seconds=sweep["cpu_seconds"],
                 users_evaluated=sweep["users"],
@@ -507,6 +520,7 @@ def figures_of(api, small, large):
                 "s",
                 baseline=f"sql_floor_seconds{k}",
                 of=floor,
+                ratio=round(statistics.median(floor_ratios(sweep, run)), 3),
                 processes=1,
                 cpu_seconds=sweep["cpu_seconds"],
                 users_evaluated=sweep["users"],

@@ -41,7 +41,10 @@ from tracking.trends import Rules, bounds_of  # noqa: E402
 
 
 def peak_rss_mb():
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux counts KiB
+    """This process's peak resident memory, from its start: unlike getrusage's, the kernel's
+    peak (VmHWM) starts anew at exec, so a spawned process does not report its parent's."""
+    status = Path("/proc/self/status").read_text()
+    return round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 1)  # in KiB
 
 
 def cpu_seconds():
@@ -62,23 +65,18 @@ def worker_warm():
 def sweep(days_later=0, processes=1):
     processes = int(processes)
     context = multiprocessing.get_context("spawn")  # each process its own, as a worker's are
-    batches, done, ready = context.Queue(), context.Queue(), context.Barrier(processes + 1)
+    batches, results, go = context.Queue(), context.Queue(), context.Event()
     now = timezone.now() + timedelta(days=int(days_later))
     workers = [  # daemons: should one fail, the others (waiting for batches) end with this process
-        context.Process(target=worker, args=(number == 0, processes, now, batches, done, ready), daemon=True)
+        context.Process(target=worker, args=(number == 0, processes, now, batches, results, go), daemon=True)
         for number in range(processes)
     ]
     for process in workers:
         process.start()
-    ready.wait(timeout=120)
+    _gather(results, workers, timeout=120)  # each says it is warm
+    go.set()
     began = time.perf_counter()
-    each = []
-    while len(each) < processes:
-        try:
-            each.append(done.get(timeout=1))
-        except queue.Empty:
-            if any(process.exitcode for process in workers):
-                raise SystemExit("a sweep process failed (its error is above)") from None
+    each = _gather(results, workers, timeout=600)
     seconds = time.perf_counter() - began
     for process in workers:
         process.join()
@@ -86,7 +84,7 @@ def sweep(days_later=0, processes=1):
         "seconds": round(seconds, 3),
         "processes": processes,
         "cpu_seconds": round(sum(one["cpu_seconds"] for one in each), 3),  # the processes'; PostgreSQL's not
-        "users": sum(one["users"] for one in each),
+        "users": sum(one["users"] for one in each),  # claimed (an inactive user is claimed, not evaluated)
         "batches": sum(one["batches"] for one in each),
         "batch_size": settings.TREND_SWEEP_BATCH_SIZE,
         "rss_before_mb": max(one["rss_before_mb"] for one in each),
@@ -96,11 +94,26 @@ def sweep(days_later=0, processes=1):
     }
 
 
-def worker(claims, processes, now, batches, done, ready):
+def _gather(results, workers, *, timeout):
+    """A message from each process; a process that fails stops the run (its error is above it)."""
+    deadline, gathered = time.monotonic() + timeout, []
+    while len(gathered) < len(workers):
+        try:
+            gathered.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(process.exitcode for process in workers):
+                raise SystemExit("a sweep process failed (its error is above)") from None
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the sweep's processes did not answer within {timeout} s") from None
+    return gathered
+
+
+def worker(claims, processes, now, batches, results, go):
     """One process of the worker: the first also claims, as the sweep_trends task would run in one."""
     worker_warm()
     rss_before = peak_rss_mb()
-    ready.wait(timeout=120)
+    results.put("warm")
+    go.wait()
     cpu_before = cpu_seconds()
     if claims:
         while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
@@ -111,7 +124,7 @@ def worker(claims, processes, now, batches, done, ready):
     while (ids := batches.get()) is not None:
         users_evaluate(user_ids=ids, now=now)
         users, count = users + len(ids), count + 1
-    done.put(
+    results.put(
         {
             "cpu_seconds": cpu_seconds() - cpu_before,
             "users": users,

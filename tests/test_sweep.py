@@ -359,7 +359,32 @@ def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_th
 
 
 @pytest.mark.django_db
-def test_an_edit_of_the_notes_alone_asks_for_no_evaluation_and_keeps_the_alerts_figures():
+def test_a_time_zone_change_committed_after_the_checks_were_read_is_evaluated_again_soon(monkeypatch, settings):
+    """The evaluation may have dated the log by either zone: it records nothing, and the
+    change's own evaluation follows seconds on."""
+    from accounts.models import User
+    from accounts.users import user_update
+
+    (user,) = population(1)
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk], now=now)
+    TrendCheck.objects.filter(user=user).update(due_at=now)  # its midnight has come
+    read_the_checks = evaluation._checks_read
+
+    def the_zone_changes_after(user_ids):
+        as_read = read_the_checks(user_ids)
+        user_update(user=User.objects.get(pk=user.pk), data={"timezone": "Pacific/Kiritimati"})
+        return as_read
+
+    monkeypatch.setattr(evaluation, "_checks_read", the_zone_changes_after)
+    users_evaluate(user_ids=[user.pk], now=now)
+    check = TrendCheck.objects.get(user=user)
+    assert check.evaluated_log_version != check.log_version  # the next evaluation takes the figures anew
+    assert check.due_at <= timezone.now() + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
+
+
+@pytest.mark.django_db
+def test_an_edit_of_the_notes_alone_asks_for_no_evaluation_where_a_figure_does():
     (user,) = population(1)
     now = timezone.now()
     users_evaluate(user_ids=[user.pk], now=now)
