@@ -483,7 +483,7 @@ def figures_of(api, small, large):
             "req/s",
             baseline="wsgi_hello_rps",
             of=hello,
-            ratio=round(statistics.median(by_round), 3),
+            ratio=statistics.median(by_round),
             target=target,
             at_least=share,
             ratio_by_round=by_round,
