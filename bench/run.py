@@ -460,7 +460,7 @@ def population(users):
 def floor_ratios(sweep, run):
     """Each round's sweep over that round's floor, taken minutes apart at most: the machine's
     speed drifts between rounds more than within one."""
-    return [round(seconds / floor, 3) for seconds, floor in zip(sweep["rounds"], run["floor_rounds"], strict=True)]
+    return [round(seconds / floor, 4) for seconds, floor in zip(sweep["rounds"], run["floor_rounds"], strict=True)]
 
 
 def load_facts(result):
@@ -502,7 +502,7 @@ def figures_of(api, small, large):
                 "s",
                 baseline=f"sql_floor_seconds{k}",
                 of=floor,
-                ratio=round(statistics.median(by_round), 3),
+                ratio=statistics.median(by_round),
                 target="≤ 3× sql_floor_seconds",
                 at_most=3,
                 ratio_by_round=by_round,
@@ -520,7 +520,7 @@ def figures_of(api, small, large):
                 "s",
                 baseline=f"sql_floor_seconds{k}",
                 of=floor,
-                ratio=round(statistics.median(floor_ratios(sweep, run)), 3),
+                ratio=statistics.median(floor_ratios(sweep, run)),
                 processes=1,
                 cpu_seconds=sweep["cpu_seconds"],
                 users_evaluated=sweep["users"],
