@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         "quiet_hours_start",
         "quiet_hours_end",
     )
+    # What the trend rules and an alert read of a person: a sweep reads these and no more.
+    ALERT_FIELDS = ("email", "email_deliverable", *PREFERENCE_FIELDS)
 
     def __str__(self):
         return self.email

@@ -53,13 +53,15 @@ def cpu_seconds():
 
 
 def worker_warm():
-    """What a Celery worker has done before its first task, and a sweep's first batch would
-    otherwise pay (about 0.2 s): import the tasks and connect to the broker."""
-    from heeljournal.celery import app
+    """What a Celery worker's process has done before its first task, and a sweep's first
+    batch would otherwise pay (about 0.2 s): import the tasks, connect to the broker, and
+    start as worker_process_init starts it."""
+    from heeljournal.celery import app, startup_objects_freeze
 
     app.loader.import_default_modules()
     with app.producer_pool.acquire(block=True) as producer:
         producer.connection.default_channel.client.ping()
+    startup_objects_freeze()
 
 
 def sweep(days_later=0, processes=1):

@@ -112,7 +112,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     # The checks first: a change that commits after this read (to the log, or to the user's
     # zone, which dates the log) counts after it, and the record leaves its evaluation to come.
     as_read = _checks_read(user_ids)
-    users = list(User.objects.filter(pk__any=user_ids, is_active=True))
+    users = list(User.objects.filter(pk__any=user_ids, is_active=True).only(*User.ALERT_FIELDS))
     if not users:
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
