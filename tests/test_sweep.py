@@ -332,12 +332,10 @@ def test_a_user_who_never_logged_is_evaluated_with_everyone_and_their_first_epis
     assert check.log_version == 1 and check.due_at is not None
 
 
-@pytest.mark.django_db
-def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_the_new_zone(monkeypatch):
-    """The change re-dates the log and counts on the check; the evaluation must date the log
-    by the zone of the count it records, not record the new count over the old zone's days."""
-    from zoneinfo import ZoneInfo
-
+def evaluated_across_a_zone_change(monkeypatch, *, after_the_checks_are_read):
+    """A user evaluated at their midnight, their time zone changed (it re-dates the log and
+    counts on the check) as that evaluation starts: before it reads the checks, or after.
+    Returns the moment and the check as the evaluation left it."""
     from accounts.models import User
     from accounts.users import user_update
 
@@ -347,13 +345,23 @@ def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_th
     TrendCheck.objects.filter(user=user).update(due_at=now)  # its midnight has come
     read_the_checks = evaluation._checks_read
 
-    def the_zone_changes_first(user_ids):
+    def with_the_zone_change(user_ids):
+        if after_the_checks_are_read:
+            as_read = read_the_checks(user_ids)
         user_update(user=User.objects.get(pk=user.pk), data={"timezone": "Pacific/Kiritimati"})
-        return read_the_checks(user_ids)
+        return as_read if after_the_checks_are_read else read_the_checks(user_ids)
 
-    monkeypatch.setattr(evaluation, "_checks_read", the_zone_changes_first)
+    monkeypatch.setattr(evaluation, "_checks_read", with_the_zone_change)
     users_evaluate(user_ids=[user.pk], now=now)
-    check = TrendCheck.objects.get(user=user)
+    return now, TrendCheck.objects.get(user=user)
+
+
+@pytest.mark.django_db
+def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_the_new_zone(monkeypatch):
+    """The evaluation must date the log by the zone of the count it records."""
+    from zoneinfo import ZoneInfo
+
+    now, check = evaluated_across_a_zone_change(monkeypatch, after_the_checks_are_read=False)
     assert check.evaluated_log_version == check.log_version
     assert check.due_at == next_local_midnight(now, zone=ZoneInfo("Pacific/Kiritimati"))
 
@@ -362,23 +370,7 @@ def test_a_time_zone_change_committed_as_an_evaluation_starts_is_evaluated_in_th
 def test_a_time_zone_change_committed_after_the_checks_were_read_is_evaluated_again_soon(monkeypatch, settings):
     """The evaluation may have dated the log by either zone: it records nothing, and the
     change's own evaluation follows seconds on."""
-    from accounts.models import User
-    from accounts.users import user_update
-
-    (user,) = population(1)
-    now = timezone.now()
-    users_evaluate(user_ids=[user.pk], now=now)
-    TrendCheck.objects.filter(user=user).update(due_at=now)  # its midnight has come
-    read_the_checks = evaluation._checks_read
-
-    def the_zone_changes_after(user_ids):
-        as_read = read_the_checks(user_ids)
-        user_update(user=User.objects.get(pk=user.pk), data={"timezone": "Pacific/Kiritimati"})
-        return as_read
-
-    monkeypatch.setattr(evaluation, "_checks_read", the_zone_changes_after)
-    users_evaluate(user_ids=[user.pk], now=now)
-    check = TrendCheck.objects.get(user=user)
+    _, check = evaluated_across_a_zone_change(monkeypatch, after_the_checks_are_read=True)
     assert check.evaluated_log_version != check.log_version  # the next evaluation takes the figures anew
     assert check.due_at <= timezone.now() + timedelta(seconds=settings.TREND_DEBOUNCE_SECONDS)
 
