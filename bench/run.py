@@ -457,6 +457,14 @@ def population(users):
     return f"_{users // 1000}k" if users % 1000 == 0 else f"_{users}"
 
 
+# (figure, the sweeps it reads, target): one process's sweep has none, it tells the work a process does.
+SWEEP_FIGURES = [
+    ("trend_sweep_seconds", "nightly", "≤ 3× sql_floor_seconds"),
+    ("trend_sweep_first_seconds", "first", "≤ 3× sql_floor_seconds"),
+    ("trend_sweep_one_process_seconds", "nightly_one_process", None),
+]
+
+
 def floor_ratios(sweep, run):
     """Each round's sweep over that round's floor, taken minutes apart at most: the machine's
     speed drifts between rounds more than within one."""
@@ -495,15 +503,17 @@ def figures_of(api, small, large):
         rows[f"sql_floor_seconds{k}"] = figure(
             floor, "s", rows=run["floor"]["rows"], episodes=run["episodes"], rounds=run["floor_rounds"]
         )
-        for name, sweep in (("trend_sweep_seconds", run["nightly"]), ("trend_sweep_first_seconds", run["first"])):
-            by_round = floor_ratios(sweep, run)
+        for name, kind, target in SWEEP_FIGURES:
+            if kind not in run:  # the one-process sweep runs at the smaller population only
+                continue
+            sweep, by_round = run[kind], floor_ratios(run[kind], run)
             rows[f"{name}{k}"] = figure(
                 sweep["seconds"],
                 "s",
                 baseline=f"sql_floor_seconds{k}",
                 of=floor,
                 ratio=statistics.median(by_round),
-                target="≤ 3× sql_floor_seconds",
+                target=target,
                 at_most=3,
                 ratio_by_round=by_round,
                 processes=sweep["processes"],
@@ -511,19 +521,6 @@ def figures_of(api, small, large):
                 users_evaluated=sweep["users"],
                 open_escalations=sweep["open_escalations"],
                 notifications=sweep["notifications"],
-                **({"rounds": sweep["rounds"]} if "rounds" in sweep else {}),
-            )
-        if "nightly_one_process" in run:  # no target: the work a process does, beside the floor's
-            sweep = run["nightly_one_process"]
-            rows[f"trend_sweep_one_process_seconds{k}"] = figure(
-                sweep["seconds"],
-                "s",
-                baseline=f"sql_floor_seconds{k}",
-                of=floor,
-                ratio=statistics.median(floor_ratios(sweep, run)),
-                processes=1,
-                cpu_seconds=sweep["cpu_seconds"],
-                users_evaluated=sweep["users"],
                 rounds=sweep["rounds"],
             )
         rows[f"sweep_peak_rss_mb{k}"] = figure(run["peak_rss_mb"], "MB", rss_at_start_mb=run["rss_before_mb"])

@@ -35,7 +35,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from tracking.evaluation import due_user_ids, users_evaluate  # noqa: E402
+from tracking.evaluation import due_batches, users_evaluate  # noqa: E402
 from tracking.models import Episode, Escalation, Notification  # noqa: E402
 from tracking.trends import Rules, bounds_of  # noqa: E402
 
@@ -118,7 +118,7 @@ def worker(claims, processes, now, batches, results, go):
     go.wait()
     cpu_before = cpu_seconds()
     if claims:
-        while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
+        for ids in due_batches(now=now):  # as sweep_trends claims them
             batches.put(ids)
         for _ in range(processes):
             batches.put(None)  # no more: each process stops at one

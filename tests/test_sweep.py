@@ -345,11 +345,16 @@ def evaluated_across_a_zone_change(monkeypatch, *, after_the_checks_are_read):
     TrendCheck.objects.filter(user=user).update(due_at=now)  # its midnight has come
     read_the_checks = evaluation._checks_read
 
-    def with_the_zone_change(user_ids):
-        if after_the_checks_are_read:
-            as_read = read_the_checks(user_ids)
+    def zone_change():
         user_update(user=User.objects.get(pk=user.pk), data={"timezone": "Pacific/Kiritimati"})
-        return as_read if after_the_checks_are_read else read_the_checks(user_ids)
+
+    def with_the_zone_change(user_ids):
+        if not after_the_checks_are_read:
+            zone_change()
+        as_read = read_the_checks(user_ids)
+        if after_the_checks_are_read:
+            zone_change()
+        return as_read
 
     monkeypatch.setattr(evaluation, "_checks_read", with_the_zone_change)
     users_evaluate(user_ids=[user.pk], now=now)

@@ -88,6 +88,12 @@ def due_user_ids(*, now, limit):
     return ids
 
 
+def due_batches(*, now):
+    """Claim every due user, a batch of TREND_SWEEP_BATCH_SIZE at a time (a task each)."""
+    while ids := due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
+        yield ids
+
+
 def user_claim(*, user_id, now):
     """Take one user's due evaluation (a debounced task); False if it is not due or taken."""
     slack = timedelta(seconds=1)  # a countdown may fire a moment early

@@ -5,7 +5,6 @@ run again whatever a lost task left undone.
 """
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.tokens import tokens_purge_expired
@@ -25,7 +24,7 @@ def evaluate_user_trends(user_id):
 def sweep_trends():
     """Fan the due users out in batches, so that several workers share the sweep."""
     now = timezone.now()
-    while ids := evaluation.due_user_ids(now=now, limit=settings.TREND_SWEEP_BATCH_SIZE):
+    for ids in evaluation.due_batches(now=now):
         evaluate_trend_batch.delay(ids)
 
 
