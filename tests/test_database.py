@@ -155,3 +155,27 @@ def test_any_of_many_values_finds_what_in_finds(django_user_model):
     assert ids(Escalation.objects.exclude(pk__any=some)) == sorted(e.pk for e in escalations if e.pk not in some)
     assert not Escalation.objects.filter(pk__any=[]).exists()
     assert Escalation.objects.exclude(pk__any=[]).count() == 4
+
+
+def test_objects_read_are_the_objects_only_reads(django_user_model):
+    """`objects_read` (heeljournal/bulk.py), the sweep's reading of users and escalations,
+    gives the objects `.only()` gives: the same values, the fields left out read on first use,
+    and saved objects, whose save updates their row."""
+    from heeljournal.bulk import objects_read
+
+    for n, zone in enumerate(["Europe/Paris", "America/Denver"]):
+        django_user_model.objects.create_user(
+            email=f"u{n}@example.com", password="x", timezone=zone, info_alerts=bool(n)
+        )
+    fields = ("email", "timezone", "info_alerts")
+    read = list(objects_read(django_user_model.objects.order_by("pk"), fields))
+    only = list(django_user_model.objects.order_by("pk").only(*fields))
+
+    assert [user.get_deferred_fields() for user in read] == [user.get_deferred_fields() for user in only]
+    every = [field.attname for field in django_user_model._meta.concrete_fields]
+    assert [[getattr(user, name) for name in every] for user in read] == [
+        [getattr(user, name) for name in every] for user in only
+    ]
+    read[0].info_alerts = True
+    read[0].save(update_fields=["info_alerts"])
+    assert django_user_model.objects.count() == 2 and django_user_model.objects.get(pk=read[0].pk).info_alerts

@@ -16,7 +16,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from heeljournal.bulk import rows_execute, rows_insert
+from heeljournal.bulk import objects_read, rows_execute, rows_insert
 from tracking.escalations import escalations_alert, rest_began, trends_apply
 from tracking.models import Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
@@ -118,7 +118,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     # The checks first: a change that commits after this read (to the log, or to the user's
     # zone, which dates the log) counts after it, and the record leaves its evaluation to come.
     as_read = _checks_read(user_ids)
-    users = list(User.objects.filter(pk__any=user_ids, is_active=True).only(*User.ALERT_FIELDS))
+    users = list(objects_read(User.objects.filter(pk__any=user_ids, is_active=True), User.ALERT_FIELDS))
     if not users:
         return {}
     todays = {user.pk: user.local_date(now) for user in users}
@@ -219,17 +219,15 @@ def _checks_read(user_ids):
 
 # What the sweep never reads of an escalation it keeps: a refresh writes them anew.
 FIGURES_AND_WORDS = ("title", "message", "guidance", "evidence")
+DECIDED_ON = [field.name for field in Escalation._meta.concrete_fields if field.name not in {"id", *FIGURES_AND_WORDS}]
 
 
 def _escalations_by_user(users, now):
     """{user id: escalations}: the open ones and those still resting after an acknowledgement,
     each holding its user already read (a re-send's alerts read it)."""
     found = {}
-    for escalation in (
-        Escalation.objects.filter(user_id__any=list(users))
-        .filter(Q(closed_at__isnull=True) | Q(acknowledged_at__gt=rest_began(now)))
-        .defer(*FIGURES_AND_WORDS)
-    ):
+    open_or_resting = Q(closed_at__isnull=True) | Q(acknowledged_at__gt=rest_began(now))
+    for escalation in objects_read(Escalation.objects.filter(open_or_resting, user_id__any=list(users)), DECIDED_ON):
         escalation.user = users[escalation.user_id]
         found.setdefault(escalation.user_id, []).append(escalation)
     return found
