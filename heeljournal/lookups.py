@@ -8,7 +8,7 @@ batch; elsewhere (SQLite in development) it is a plain IN.
 """
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Field, ForeignObject, Lookup
+from django.db.models import Field, ForeignObject, IntegerField, Lookup
 
 
 def unsized(db_type):
@@ -21,8 +21,11 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def _values(self, connection):
-        field = self.lhs.output_field
-        values = [field.get_db_prep_value(value, connection) for value in self.rhs]
+        field, values = self.lhs.output_field, list(self.rhs)
+        # Integer ids, as a sweep passes them (a few thousand a batch), prepare to themselves.
+        integers = isinstance(getattr(field, "target_field", field), IntegerField)
+        if not (integers and all(type(value) is int for value in values)):
+            values = [field.get_db_prep_value(value, connection) for value in values]
         if not values:
             raise EmptyResultSet  # as `__in=[]`: no rows, and no query
         return values

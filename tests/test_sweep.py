@@ -95,14 +95,32 @@ def test_two_sweeps_claiming_at_once_take_different_users():
 
 @pytest.mark.django_db
 def test_evaluated_users_are_next_due_at_their_local_midnight():
-    (user,) = population(1)
-    user.timezone = "Asia/Tokyo"
-    user.save()
+    """In one batch, users of several zones each come due at their own midnight."""
+    users = population(3)
+    for user, zone in zip(users, ["Asia/Tokyo", "Europe/Paris", "America/Denver"], strict=True):
+        user.timezone = zone
+        user.save()
     now = timezone.now()
-    users_evaluate(user_ids=[user.pk], now=now)
-    check = TrendCheck.objects.get(user=user)
-    assert check.due_at == next_local_midnight(now, zone=user.zone)
-    assert check.evaluated_at == now
+    users_evaluate(user_ids=[user.pk for user in users], now=now)
+    checks = {check.user_id: check for check in TrendCheck.objects.all()}
+    midnights = [next_local_midnight(now, zone=user.zone) for user in users]
+    assert [checks[user.pk].due_at for user in users] == midnights and len(set(midnights)) == 3
+    assert {check.evaluated_at for check in checks.values()} == {now}
+
+
+@pytest.mark.django_db
+def test_a_batch_dates_each_user_by_their_own_zone():
+    """Users a day apart (UTC+14 and UTC-11), in one batch: each rule holds on the user's own date."""
+    users = population(2)
+    for user, zone in zip(users, ["Pacific/Kiritimati", "Pacific/Pago_Pago"], strict=True):
+        user.timezone = zone
+        user.save()
+        records.local_dates_recompute(user=user)
+    now = timezone.now()
+    users_evaluate(user_ids=[user.pk for user in users], now=now)
+    held_on = dict(Escalation.objects.filter(reason="persistent").values_list("user_id", "last_held_on"))
+    assert [held_on[user.pk] for user in users] == [user.local_date(now) for user in users]
+    assert users[0].local_date(now) != users[1].local_date(now)
 
 
 @pytest.mark.django_db

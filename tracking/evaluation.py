@@ -121,9 +121,12 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     users = list(objects_read(User.objects.filter(pk__any=user_ids, is_active=True), User.ALERT_FIELDS))
     if not users:
         return {}
-    todays = {user.pk: user.local_date(now) for user in users}
+    of_zone = {user.timezone: user for user in users}  # one user of each zone: a batch's share a few
+    today_in = {zone: user.local_date(now) for zone, user in of_zone.items()}
+    midnight_in = {zone: next_local_midnight(now, zone=user.zone) for zone, user in of_zone.items()}
+    todays = {user.pk: today_in[user.timezone] for user in users}
     windows = {}
-    for today in set(todays.values()):  # a few: a batch's users live in a few zones' dates at most
+    for today in set(todays.values()):
         sharing = [user_id for user_id, their_today in todays.items() if their_today == today]
         windows |= rule_windows(user_ids=sharing, today=today, rules=rules)
     escalations = _escalations_by_user({user.pk: user for user in users}, now)
@@ -151,7 +154,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
                 report[user.email] = applied.changes
             active = window is not None or any(e.closed_at is None for e in escalations.get(user.pk, []))
             # Nothing logged lately and nothing open: nothing can change until the user logs again.
-            due_at = next_local_midnight(now, zone=user.zone) if active else None
+            due_at = midnight_in[user.timezone] if active else None
             checks.append((user.pk, due_at, read))
         opened, resent = escalations_alert(opening=opening, resending=resending, now=now)
         for escalation in opened:
