@@ -179,3 +179,27 @@ def test_objects_read_are_the_objects_only_reads(django_user_model):
     read[0].info_alerts = True
     read[0].save(update_fields=["info_alerts"])
     assert django_user_model.objects.count() == 2 and django_user_model.objects.get(pk=read[0].pk).info_alerts
+
+
+def test_objects_read_tells_post_init_receivers_of_each_object(django_user_model):
+    """A model with post_init receivers is read through Django's own path, so they hear of
+    every object, loaded as `.only()` loads it."""
+    from django.db.models.signals import post_init
+
+    from heeljournal.bulk import objects_read
+
+    for n in range(2):
+        django_user_model.objects.create_user(email=f"u{n}@example.com", password="x")
+    heard = []
+
+    def receiver(sender, instance, **kwargs):
+        heard.append(instance.email)
+
+    post_init.connect(receiver, sender=django_user_model)
+    try:
+        read = list(objects_read(django_user_model.objects.order_by("pk"), ["email"]))
+    finally:
+        post_init.disconnect(receiver, sender=django_user_model)
+    assert heard == ["u0@example.com", "u1@example.com"] == [user.email for user in read]
+    loaded_later = {field.attname for field in django_user_model._meta.concrete_fields} - {"id", "email"}
+    assert [user.get_deferred_fields() for user in read] == [loaded_later] * 2
