@@ -9,7 +9,7 @@ up to 4 KB only). Elsewhere (SQLite in development) the rows are a plain VALUES 
 
 from django.db import connection
 from django.db.models.base import ModelState
-from django.db.models.signals import post_init
+from django.db.models.signals import post_init, pre_init
 
 from heeljournal.lookups import unsized
 
@@ -21,10 +21,11 @@ def objects_read(queryset, fields):
     Each is built from its row as from_db would, but for the walk from_db and Model.__init__
     make over every field of the model for each object, to learn which were read: 40 µs an
     object, where a nightly sweep builds 19,000 (its users and open escalations), a quarter of
-    its CPU time (bench/README.md).
+    its CPU time (bench/README.md). The queryset's own only(), defer(), select_related() and
+    prefetch_related() are not applied.
     """
     model, alias = queryset.model, queryset.db
-    if post_init.has_listeners(model):  # they would miss what Model.__init__ tells them
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):  # they would miss these objects
         yield from queryset.only(*fields)
         return
     names = [model._meta.pk.attname, *(model._meta.get_field(name).attname for name in fields)]

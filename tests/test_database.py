@@ -2,7 +2,7 @@
 instants, in UTC, as Django's own reading gave them; a connection's health is known without
 a round trip; a statement a connection runs again and again is prepared by the server."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -181,10 +181,25 @@ def test_objects_read_are_the_objects_only_reads(django_user_model):
     assert django_user_model.objects.count() == 2 and django_user_model.objects.get(pk=read[0].pk).info_alerts
 
 
-def test_objects_read_tells_post_init_receivers_of_each_object(django_user_model):
-    """A model with post_init receivers is read through Django's own path, so they hear of
-    every object, loaded as `.only()` loads it."""
-    from django.db.models.signals import post_init
+def test_an_escalation_objects_read_saves_as_the_stored_row(django_user_model):
+    """An object read is a saved one: its save updates its row, where an object taken for new
+    (its id has a default) would be inserted again, and fail."""
+    from heeljournal.bulk import objects_read
+    from tracking.models import Escalation
+
+    user = django_user_model.objects.create_user(email="u@example.com", password="x")
+    Escalation.objects.create(user=user, reason="persistent", level="see_clinician", last_held_on="2026-11-01")
+    (escalation,) = objects_read(Escalation.objects.all(), ["last_held_on"])
+    escalation.last_held_on = date(2026, 11, 2)
+    escalation.save()
+    assert list(Escalation.objects.values_list("last_held_on", flat=True)) == [date(2026, 11, 2)]
+
+
+@pytest.mark.parametrize("signal", ["pre_init", "post_init"])
+def test_objects_read_tells_init_receivers_of_each_object(django_user_model, signal):
+    """A model with pre_init or post_init receivers is read through Django's own path, so they
+    hear of every object, loaded as `.only()` loads it."""
+    from django.db.models import signals
 
     from heeljournal.bulk import objects_read
 
@@ -192,14 +207,14 @@ def test_objects_read_tells_post_init_receivers_of_each_object(django_user_model
         django_user_model.objects.create_user(email=f"u{n}@example.com", password="x")
     heard = []
 
-    def receiver(sender, instance, **kwargs):
-        heard.append(instance.email)
+    def receiver(sender, **kwargs):
+        heard.append(sender)
 
-    post_init.connect(receiver, sender=django_user_model)
+    getattr(signals, signal).connect(receiver, sender=django_user_model)
     try:
         read = list(objects_read(django_user_model.objects.order_by("pk"), ["email"]))
     finally:
-        post_init.disconnect(receiver, sender=django_user_model)
-    assert heard == ["u0@example.com", "u1@example.com"] == [user.email for user in read]
+        getattr(signals, signal).disconnect(receiver, sender=django_user_model)
+    assert heard == [django_user_model] * 2 and [user.email for user in read] == ["u0@example.com", "u1@example.com"]
     loaded_later = {field.attname for field in django_user_model._meta.concrete_fields} - {"id", "email"}
     assert [user.get_deferred_fields() for user in read] == [loaded_later] * 2

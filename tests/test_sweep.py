@@ -9,10 +9,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.users import user_register
+from heeljournal.dates import day_words
 from tests.conftest import PASSWORD, real_stack_or_skip
 from tracking import evaluation, records, tasks
 from tracking.evaluation import due_user_ids, users_evaluate
-from tracking.models import Episode, Escalation, Notification, TrendCheck
+from tracking.models import Episode, Escalation, EscalationEvent, Notification, TrendCheck
 from tracking.schedule import next_local_midnight
 
 
@@ -270,7 +271,10 @@ def test_a_batch_opens_its_escalations_with_the_same_few_queries_for_5_or_50_use
     assert counts[0] == counts[1]
     assert Escalation.objects.filter(reason="persistent", sends=1).count() == 55
     assert Notification.objects.filter(channel="email", send_number=1).count() == 55
-    assert set(Escalation.objects.values_list("events__what", flat=True)) == {"opened"}
+    events = EscalationEvent.objects.values_list("what", "from_state", "to_state", "why", "escalation__last_held_on")
+    assert len(events) == 55
+    for what, before, after, why, held_on in events:  # as the clinician reads it in the escalation's history
+        assert (what, before, after, why) == ("opened", "", "open", f"Its rule held on {day_words(held_on)}.")
 
 
 @pytest.mark.django_db
