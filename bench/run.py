@@ -370,7 +370,6 @@ def sweep_phase(*sizes):
                 admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     for run, sweeps in zip(runs, timed, strict=True):
         run |= {kind: median(results) for kind, results in sweeps.items() if results}
-        run["floor_rounds"] = [floor["seconds"] for floor in sweeps["floor"]]
         every = sweeps["first"] + sweeps["nightly"]  # the worker's; the one-process rounds are for the record
         run |= {"peak_rss_mb": max(sweep["peak_rss_mb"] for sweep in every), "rss_before_mb": every[0]["rss_before_mb"]}
     return runs
@@ -468,7 +467,7 @@ SWEEP_FIGURES = [
 def floor_ratios(sweep, run):
     """Each round's sweep over that round's floor, taken minutes apart at most: the machine's
     speed drifts between rounds more than within one."""
-    return [round(seconds / floor, 4) for seconds, floor in zip(sweep["rounds"], run["floor_rounds"], strict=True)]
+    return [round(seconds / floor, 4) for seconds, floor in zip(sweep["rounds"], run["floor"]["rounds"], strict=True)]
 
 
 def load_facts(result):
@@ -501,7 +500,7 @@ def figures_of(api, small, large):
         k = population(run["users"])
         floor = run["floor"]["seconds"]
         rows[f"sql_floor_seconds{k}"] = figure(
-            floor, "s", rows=run["floor"]["rows"], episodes=run["episodes"], rounds=run["floor_rounds"]
+            floor, "s", rows=run["floor"]["rows"], episodes=run["episodes"], rounds=run["floor"]["rounds"]
         )
         for name, kind, target in SWEEP_FIGURES:
             if kind not in run:  # the one-process sweep runs at the smaller population only

@@ -1,6 +1,7 @@
 """The PostgreSQL backend (heeljournal/postgresql): times read in C come back as the same
 instants, in UTC, as Django's own reading gave them; a connection's health is known without
-a round trip; a statement a connection runs again and again is prepared by the server."""
+a round trip; a statement a connection runs again and again is prepared by the server. And
+the sweep's own reads (`__any`, heeljournal/bulk.objects_read) give what Django's give."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo

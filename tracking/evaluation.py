@@ -124,10 +124,9 @@ def users_evaluate(*, user_ids, now=None, rules=None):
     of_zone = {user.timezone: user for user in users}  # one user of each zone: a batch's share a few
     today_in = {zone: user.local_date(now) for zone, user in of_zone.items()}
     midnight_in = {zone: next_local_midnight(now, zone=user.zone) for zone, user in of_zone.items()}
-    todays = {user.pk: today_in[user.timezone] for user in users}
     windows = {}
-    for today in set(todays.values()):
-        sharing = [user_id for user_id, their_today in todays.items() if their_today == today]
+    for today in set(today_in.values()):
+        sharing = [user.pk for user in users if today_in[user.timezone] == today]
         windows |= rule_windows(user_ids=sharing, today=today, rules=rules)
     escalations = _escalations_by_user({user.pk: user for user in users}, now)
     # One transaction for the batch: an escalation superseded by a higher level closes with its
@@ -140,7 +139,7 @@ def users_evaluate(*, user_ids, now=None, rules=None):
             applied = trends_apply(
                 user=user,
                 window=window or NOTHING_LOGGED,
-                today=todays[user.pk],
+                today=today_in[user.timezone],
                 now=now,
                 escalations=escalations.get(user.pk, []),
                 rules=rules,
