@@ -73,3 +73,26 @@ class FillFactor(migrations.operations.base.Operation):
 
     def deconstruct(self):
         return type(self).__qualname__, [self.model_name, self.percent], {}
+
+
+class FieldIndexRemove(migrations.AlterField):
+    """An AlterField that only takes away a field's own index (`db_index=False`), dropped
+    CONCURRENTLY on PostgreSQL and made again so going back; elsewhere the plain AlterField."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        named = {index.name for index in model._meta.indexes}  # the model's own, which stay
+        # The field's index is the one on its column alone that no Meta names, as Django's
+        # AlterField finds it.
+        for name in schema_editor._constraint_names(model, [column], index=True, type_="idx", exclude=named):
+            schema_editor.execute(schema_editor._delete_index_sql(model, name, concurrently=True))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
