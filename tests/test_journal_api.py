@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -35,6 +35,29 @@ def test_a_deleted_day_can_be_written_again(api):
     assert api.get(f"{URL}2026-11-24/").status_code == 404
     again = api.put(f"{URL}2026-11-24/", {"overall": 5}, format="json")
     assert (again.status_code, again.json()["overall"]) == (201, 5)  # a new entry, as the phone sees it
+
+
+def test_a_delete_held_up_while_its_day_was_deleted_and_written_again_leaves_the_new_entry(api, monkeypatch):
+    """A phone's DELETE stalls after reading the entry; its retry deletes it, and the user writes
+    the day anew. The stalled DELETE meant the old entry, which is gone: it is told so (404),
+    and the new entry stays."""
+    from tracking.views import JournalViewSet
+
+    day = f"{URL}2026-11-24/"
+    first = api.put(day, {"notes": "Numb after the run"}, format="json").json()
+    destroy = JournalViewSet.perform_destroy
+
+    def held_up(view, entry):
+        monkeypatch.setattr(JournalViewSet, "perform_destroy", destroy)  # the requests meanwhile go through
+        assert api.delete(day).status_code == 204
+        assert api.put(day, {"notes": "Better today"}, format="json").status_code == 201
+        destroy(view, entry)
+
+    monkeypatch.setattr(JournalViewSet, "perform_destroy", held_up)
+    assert api.delete(day).status_code == 404
+    again = api.get(day).json()
+    created = [datetime.fromisoformat(entry["created_at"]) for entry in (first, again)]
+    assert again["notes"] == "Better today" and created[1] > created[0]  # a new entry, as the phone sees it
 
 
 @pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01"])

@@ -198,10 +198,12 @@ CLEARED_ON_DELETE = ("notes",)
 
 def record_delete(*, record):
     """Leave a tombstone so every phone of the user learns of the deletion. Raises RecordGone
-    if another request deleted it first: of two DELETEs at once, one deletes, the other is told."""
+    if another request deleted it first: of two DELETEs at once, one deletes, the other is told.
+    So is a DELETE of a journal entry deleted and written anew meanwhile (a PUT): the entry it
+    read is gone, and the new one is not what it was asked to delete."""
     now = timezone.now()
     cleared = {field.name: "" for field in record._meta.concrete_fields if field.name in CLEARED_ON_DELETE}
-    live = type(record).with_tombstones.filter(pk=record.pk, deleted_at__isnull=True)
+    live = type(record).with_tombstones.filter(pk=record.pk, deleted_at__isnull=True, created_at=record.created_at)
     if not live.update(deleted_at=now, updated_at=now, **cleared):
         raise RecordGone
     for name, value in {"deleted_at": now, "updated_at": now, **cleared}.items():
@@ -231,6 +233,8 @@ def journal_entry_put(*, user, day, data):
         if created:
             return entry, True
         revived = entry.deleted_at is not None
+        if revived:  # a new entry, as the phone sees it (201), made now
+            fields["created_at"] = timezone.now()
         record_update(record=entry, data=fields)
         return entry, revived
 
