@@ -63,11 +63,17 @@ def test_quiet_hours_that_end_in_the_hour_a_clock_repeats_end_the_second_time_ro
     )
 
 
-def test_quiet_hours_that_end_in_the_hour_a_clock_skips_end_after_it():
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 8, 6, 20, tzinfo=UTC),  # 01:20 EST, in quiet hours
+        datetime(2026, 3, 8, 4, 0, tzinfo=UTC),  # 23:00 EST the evening before: they end tomorrow
+    ],
+)
+def test_quiet_hours_that_end_in_the_hour_a_clock_skips_end_as_it_jumps(moment):
     # New York springs forward at 02:00 EST on 2026-03-08 to 03:00 EDT: 02:30 never comes.
-    moment = datetime(2026, 3, 8, 6, 20, tzinfo=UTC)  # 01:20 EST, in quiet hours
     ends = quiet_hours_end(moment, zone=NEW_YORK, start=time(22, 0), end=time(2, 30))
-    assert ends == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT: after the jump, never before it
+    assert ends == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # 03:00 EDT: the jump, neither before it nor after
 
 
 @pytest.mark.parametrize(

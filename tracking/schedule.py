@@ -20,16 +20,29 @@ def quiet_hours_end(moment, *, zone, start, end):
     today_ends = datetime.combine(local.date(), end, tzinfo=zone)
     tomorrow_ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
     # Compared as instants: the night clocks go back, the end may come twice (fold 0, then 1);
-    # the night they go forward it may not come at all, and fold 1 would put it before the gap.
-    ends = (
-        (today_ends, today_ends.replace(fold=1), tomorrow_ends) if _exists(today_ends) else (today_ends, tomorrow_ends)
-    )
-    return min(instant for candidate in ends if (instant := candidate.astimezone(moment.tzinfo)) > moment)
+    # the night they go forward it may not come at all: they end as the clock jumps past it.
+    ends = (today_ends, today_ends.replace(fold=1), tomorrow_ends)
+    return min(instant for candidate in ends if (instant := _first_reading(candidate).astimezone(moment.tzinfo)) > moment)
 
 
 def _exists(local):
     """Whether a wall-clock time happens in its zone (not in the hour skipped in spring)."""
     return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def _first_reading(local):
+    """The instant the zone's clock first reads `local` or later: `local` itself, or, for a time
+    in the hour skipped in spring, the instant the clock jumps over it."""
+    if _exists(local):
+        return local
+    wall = local.replace(tzinfo=None)
+    # Read with the offset after the jump, it is an instant before the jump; with the one before, after it.
+    before, after = (int(local.replace(fold=fold).timestamp()) for fold in (1, 0))
+    while after - before > 1:  # a jump falls on a whole second
+        middle = (before + after) // 2
+        reads = datetime.fromtimestamp(middle, local.tzinfo).replace(tzinfo=None)
+        before, after = (before, middle) if reads >= wall else (middle, after)
+    return datetime.fromtimestamp(after, UTC)
 
 
 def next_local_midnight(moment, *, zone):
