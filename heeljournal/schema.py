@@ -82,17 +82,31 @@ class FieldIndexRemove(migrations.AlterField):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        column = model._meta.get_field(self.name).column
-        named = {index.name for index in model._meta.indexes}  # the model's own, which stay
-        # The field's index is the one on its column alone that no Meta names, as Django's
-        # AlterField finds it.
-        for name in schema_editor._constraint_names(model, [column], index=True, type_="idx", exclude=named):
+        model = self._only_the_index(app_label, from_state, to_state)
+        for name in self._own_indexes(schema_editor, model):
             schema_editor.execute(schema_editor._delete_index_sql(model, name, concurrently=True))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        field = model._meta.get_field(self.name)
-        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
+        model = self._only_the_index(app_label, to_state, from_state)
+        if not self._own_indexes(schema_editor, model):  # made already by a run cut short
+            field = model._meta.get_field(self.name)
+            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
+
+    def _only_the_index(self, app_label, indexed_state, unindexed_state):
+        """The model as it has the index; refuses a change to the field beyond its index."""
+        indexed, unindexed = (
+            state.apps.get_model(app_label, self.model_name) for state in (indexed_state, unindexed_state)
+        )
+        kept = [model._meta.get_field(self.name).deconstruct()[3] for model in (indexed, unindexed)]
+        if {**kept[0], "db_index": False} != {**kept[1], "db_index": False}:
+            raise ValueError(f"FieldIndexRemove changes only {self.model_name}.{self.name}'s index")
+        return indexed
+
+    def _own_indexes(self, schema_editor, model):
+        """The field's own index: on its column alone, and named by no Meta, as Django's
+        AlterField finds it."""
+        column = model._meta.get_field(self.name).column
+        named = {index.name for index in model._meta.indexes}
+        return schema_editor._constraint_names(model, [column], index=True, type_="idx", exclude=named)

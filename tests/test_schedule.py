@@ -76,6 +76,14 @@ def test_quiet_hours_that_end_in_the_hour_a_clock_skips_end_as_it_jumps(moment):
     assert ends == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # 03:00 EDT: the jump, neither before it nor after
 
 
+def test_quiet_hours_whose_only_break_a_spring_night_skips_end_the_next_day():
+    # Quiet from 03:00 to 02:30: on 2026-03-08 New York's clock jumps from 02:00 to 03:00, so
+    # the half hour out of them never comes that night; they end at 02:30 EDT on the 9th.
+    moment = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    ends = quiet_hours_end(moment, zone=NEW_YORK, start=time(3, 0), end=time(2, 30))
+    assert ends == datetime(2026, 3, 9, 6, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     "moment, midnight",
     [

@@ -38,8 +38,8 @@ class UserRecord(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)  # a phone may choose it (offline-first)
-    # No index of the user alone: each kind's indexes start with the user. Given one, PostgreSQL
-    # read a page by it, every record of the user then sorted, as it reckons on an average log.
+    # No index of the user alone: each kind has fuller ones that start with the user. Given one,
+    # PostgreSQL read a page by it, every record of the user then sorted, reckoning on an average log.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

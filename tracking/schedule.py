@@ -17,12 +17,17 @@ def quiet_hours_end(moment, *, zone, start, end):
     local = moment.astimezone(zone)
     if not in_quiet_hours(local.time(), start, end):
         return moment
-    today_ends = datetime.combine(local.date(), end, tzinfo=zone)
-    tomorrow_ends = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=zone)
     # Compared as instants: the night clocks go back, the end may come twice (fold 0, then 1);
-    # the night they go forward it may not come at all: they end as the clock jumps past it.
-    ends = (today_ends, today_ends.replace(fold=1), tomorrow_ends)
-    return min(instant for candidate in ends if (instant := _first_reading(candidate).astimezone(moment.tzinfo)) > moment)
+    # the night they go forward it may not come at all: they end as the clock jumps past it,
+    # unless that jump lands back in them (quiet all day but the skipped hour): then a day later.
+    days = (local.date() + timedelta(days=n) for n in range(3))
+    ends = (datetime.combine(day, end, tzinfo=zone).replace(fold=fold) for day in days for fold in (0, 1))
+    instants = (_first_reading(candidate).astimezone(moment.tzinfo) for candidate in ends)
+    return min(
+        instant
+        for instant in instants
+        if instant > moment and not in_quiet_hours(instant.astimezone(zone).time(), start, end)
+    )
 
 
 def _exists(local):
