@@ -106,7 +106,7 @@ class PatientAdmin(ClinicianScopedAdmin, admin.ModelAdmin):
             "record_lists": record_lists_of(patient),
             # The chart's colours: a level reads the same in its alert's box and on the chart.
             "level_colours": [(level, COLOURS[level]) for level in EscalationLevel],
-            "red_flag_colour": COLOURS["red_flag"],
+            "chart_colours": COLOURS,
         }
         return TemplateResponse(request, "careteam/admin/patient_page.html", context)
 

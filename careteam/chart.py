@@ -19,6 +19,7 @@ SCALE_MAX = 10  # severity and pain are 0 to 10
 PAIN_HALF = 5  # half the side of a pain square, wider than a severity dot
 
 COLOURS = {
+    "paper": "#ffffff",  # the chart's own: the admin's dark theme would leave it dark on near-black
     "severity": "#1f4e79",
     "pain": "#c55a11",
     "grid": "#d9d9d9",
@@ -137,6 +138,12 @@ def chart_svg(layout, *, title):
         f"from {day_words(layout.first)} to {day_words(layout.last)}. "
         "Solid line: highest severity of each day. Dashed line: highest pain. "
         "Triangles above: red flags. Vertical lines: escalations.</desc>"
+    )
+    add(f'<rect class="paper" width="{WIDTH}" height="{HEIGHT}" fill="{c["paper"]}"/>')
+    middle = (layout.top + layout.bottom) / 2
+    add(  # the scale's name, up the left edge
+        f'<text x="10" y="{middle}" transform="rotate(-90 10 {middle})" text-anchor="middle" '
+        f'fill="{c["axis"]}">severity and pain, 0-10</text>'
     )
     for y, label in layout.gridlines:
         add(f'<line x1="{layout.left}" y1="{y}" x2="{layout.right}" y2="{y}" stroke="{c["grid"]}" stroke-width="1"/>')

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from careteam.chart import COLOURS
 from careteam.models import AccessLog, CareLink
+from heeljournal.enums import EscalationLevel
 from tests.careteam_fixtures import (  # noqa: F401
     admin_client,
     clinic,
@@ -335,7 +336,16 @@ def test_the_patient_page_draws_each_logged_day_on_the_chart(clinic, owner, link
     assert len(re.findall(r'<rect class="pain-point"', page)) == 4
     assert page.count('class="red-flag"') == 1
     assert page.count('<line class="escalation"') == 1
-    assert "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
+    chart = page.split('class="severity-chart"', 1)[1].split("</svg>")[0]  # the admin draws icons as SVG too
+    assert "<script" not in chart
+    # Drawn on a paper of its own, for the admin's dark theme too; its scale named; the
+    # escalation line's colour is its level's, and the legend says which level each colour is.
+    assert chart.split("<rect", 1)[1].startswith(' class="paper"') and "severity and pain, 0-10" in chart
+    urgent = COLOURS[EscalationLevel.URGENT]
+    assert '<line class="escalation" x1=' in chart and f'stroke="{urgent}" stroke-width="2"' in chart
+    legend = page.split("Escalations, dotted upright lines", 1)[1].split("</p>", 1)[0]
+    assert f'<b style="color:{urgent}">&#8942;</b> Be seen today' in legend
+    assert all(level.label in legend for level in EscalationLevel)
     wide = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/", {"days": 90}).content.decode()
     assert len(re.findall(r'<circle class="severity-point"', wide)) == 6
 
