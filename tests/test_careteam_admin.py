@@ -153,6 +153,13 @@ def test_the_patient_list_holds_only_the_clinicians_patients(clinic, owner, othe
     assert shown(clinic.get("/admin/careteam/patient/", {"q": "other@example.com"})) == 0
 
 
+def test_a_clinician_with_no_patient_yet_is_told_how_to_get_one(clinic, owner, clinician):
+    first_steps = "No patient has shared their log with you yet"
+    assert first_steps in clinic.get("/admin/careteam/patient/").content.decode()
+    link(owner, clinician)
+    assert first_steps not in clinic.get("/admin/careteam/patient/").content.decode()
+
+
 @pytest.mark.parametrize("model", RECORD_ADMINS)
 def test_record_lists_hold_only_their_patients_records(clinic, mine, theirs, model):
     response = clinic.get(url(model))
