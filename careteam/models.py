@@ -55,7 +55,9 @@ class CareLink(models.Model):
 class AccessLog(models.Model):
     """Someone other than the patient looked at the patient's records: who, what, when, from where."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of the patient alone (access_log_list starts with them): given one, PostgreSQL read a
+    # page of a much-looked-at patient's log by it, all of it then sorted (tracking.UserRecord.user).
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     viewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

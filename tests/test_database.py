@@ -221,29 +221,45 @@ def test_objects_read_tells_init_receivers_of_each_object(django_user_model, sig
     assert [user.get_deferred_fields() for user in read] == [loaded_later] * 2
 
 
-@pytest.mark.parametrize("path", ["/api/v1/episodes/", "/api/v1/activities/"])
-def test_a_long_log_is_listed_by_reading_one_page_of_it(api, owner, django_user_model, path):
-    """Someone who logged far more than most since the statistics were taken: their page is
-    read in order from the list's index, 51 rows, not their whole log read and sorted.
-    PostgreSQL reckons on a log of average length; offered an index of the user alone, it
-    took that one and sorted."""
+def _episode(user, at):
+    from tracking.models import Episode
+
+    fields = {"side": "left", "locations": ["plantar"], "sensations": ["numbness"], "severity": 3}
+    return Episode(user=user, started_at=at, local_date=at.date(), **fields)
+
+
+def _activity(user, at):
+    from tracking.models import Activity
+
+    return Activity(user=user, started_at=at, local_date=at.date(), kind="walking", duration_minutes=30)
+
+
+def _look(user, at):
+    from careteam.models import AccessLog
+
+    return AccessLog(patient=user, viewer_email="dr@example.com", what="Patient page, last 30 days", at=at)
+
+
+@pytest.mark.parametrize(
+    "path, row",
+    [("/api/v1/episodes/", _episode), ("/api/v1/activities/", _activity), ("/api/v1/care-team/access-log/", _look)],
+)
+def test_a_long_log_is_listed_by_reading_one_page_of_it(api, owner, django_user_model, path, row):
+    """Someone who logged far more than most since the statistics were taken (or whose
+    clinician looked far more often): their page is read in order from the list's index, 51
+    rows, not their whole log read and sorted. PostgreSQL reckons on a log of average length;
+    offered an index of the user alone, it took that one and sorted."""
     real_stack_or_skip()
     import json
 
     from django.test.utils import CaptureQueriesContext
 
-    from tracking.models import Activity, Episode
-
-    model = Episode if "episodes" in path else Activity
+    model = type(row(owner, timezone.now()))
     table = model._meta.db_table
     now = timezone.now()
 
     def logged(user, count):
-        fields = {"side": "left", "locations": ["plantar"], "sensations": ["numbness"], "severity": 3}
-        fields = fields if model is Episode else {"kind": "walking", "duration_minutes": 30}
-        return [
-            model(user=user, started_at=now - timedelta(hours=n), local_date=now.date(), **fields) for n in range(count)
-        ]
+        return [row(user, now - timedelta(hours=n)) for n in range(count)]
 
     others = django_user_model.objects.bulk_create(django_user_model(email=f"u{n}@example.com") for n in range(300))
     users = [owner, *others]

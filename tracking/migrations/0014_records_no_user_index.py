@@ -14,7 +14,10 @@ from heeljournal.schema import FieldIndexRemove
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tracking", "0013_trend_check_log_version"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
+    dependencies = [
+        ("tracking", "0013_trend_check_log_version"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
 
     operations = [
         FieldIndexRemove(
