@@ -527,6 +527,13 @@ def test_the_admin_shows_its_messages_from_the_session(client, django_user_model
     assert "messages" not in response.cookies
 
 
+def test_an_episode_never_edited_says_so_rather_than_show_an_empty_table(clinic, owner, linked):
+    episode = client_for(owner).post("/api/v1/episodes/", episode_body(), format="json").json()
+    page = clinic.get(url("episode", episode["id"], "change")).content.decode()
+    assert "The patient has not edited this episode since logging it." in page
+    assert "What changed" not in page
+
+
 def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic, owner, linked):
     api = client_for(owner)
     episode = api.post("/api/v1/episodes/", episode_body(severity=5, locations=["plantar"]), format="json").json()

@@ -201,6 +201,8 @@ class EpisodeRevisionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name = "edit"
+    template = "tracking/admin/edits_inline.html"  # with none yet, a line saying so, not an empty table
+    none_yet = "The patient has not edited this episode since logging it."
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("episode__user")  # each edit's times are the patient's
@@ -236,7 +238,7 @@ class EpisodeAdmin(DatedRecordAdmin):
     }
     inlines = [EpisodeRevisionInline]
     history_title = "Edits made in the app"
-    history_empty = "The patient has not edited this episode since logging it."
+    history_empty = EpisodeRevisionInline.none_yet
 
     def get_queryset(self, request):
         # A count per row, not a GROUP BY over the page (and dropped from the page's count query).
