@@ -32,13 +32,29 @@ def test_changes_since_come_oldest_first_with_tombstones(api, url):
         kept = CREATES[url](api)
     with time_machine.travel("2026-11-25T10:00:00Z", tick=False):
         gone = CREATES[url](api)
+    with time_machine.travel("2026-11-25T10:05:00Z", tick=False):
         api.delete(f"{url}{gone}/")
     response = api.get(url, {"updated_since": "2026-11-25T08:30:00Z"})
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["id"] for r in results] == [kept, gone]
-    assert results[1] == {"id": gone, "deleted": True, "updated_at": "2026-11-25T10:00:00Z"}
+    assert results[1] == {"id": gone, "deleted": True, "updated_at": "2026-11-25T10:05:00Z"}
     assert old not in [r["id"] for r in results]
+
+
+@pytest.mark.parametrize("url", CREATES)
+def test_a_delete_that_waited_for_an_edit_is_stamped_after_it(api, url):
+    """A DELETE reads the clock, then waits for an edit from another phone that holds the
+    record: the tombstone still reads as the newest version, for a phone that compares times."""
+    with time_machine.travel("2026-11-25T09:30:00Z", tick=False):
+        record = CREATES[url](api)
+    edit = {"name": "Old boots"} if "footwear" in url else {"notes": "from the other phone"}
+    with time_machine.travel("2026-11-25T10:00:00.000500Z", tick=False):
+        assert api.patch(f"{url}{record}/", edit, format="json").json()["updated_at"] == "2026-11-25T10:00:00.000500Z"
+    with time_machine.travel("2026-11-25T10:00:00Z", tick=False):  # the DELETE's clock, read first
+        assert api.delete(f"{url}{record}/").status_code == 204
+    (tombstone,) = api.get(url, {"updated_since": "2026-11-25T09:00:00Z"}).json()["results"]
+    assert tombstone == {"id": record, "deleted": True, "updated_at": "2026-11-25T10:00:00.000501Z"}
 
 
 def test_an_unencoded_plus_in_the_offset_is_understood(api):

@@ -5,7 +5,8 @@ from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from heeljournal.bulk import rows_insert
@@ -204,9 +205,13 @@ def record_delete(*, record):
     now = timezone.now()
     cleared = {field.name: "" for field in record._meta.concrete_fields if field.name in CLEARED_ON_DELETE}
     live = type(record).with_tombstones.filter(pk=record.pk, deleted_at__isnull=True, created_at=record.created_at)
-    if not live.update(deleted_at=now, updated_at=now, **cleared):
+    # An edit that held the row while this waited was timed after `now`: the tombstone comes
+    # later still, so that it reads as the newest version of the record wherever times are compared.
+    after_any_edit = Greatest(Value(now), F("updated_at") + timedelta(microseconds=1))
+    if not live.update(deleted_at=now, updated_at=after_any_edit, **cleared):
         raise RecordGone
-    for name, value in {"deleted_at": now, "updated_at": now, **cleared}.items():
+    record.refresh_from_db(fields=["updated_at"])
+    for name, value in {"deleted_at": now, **cleared}.items():
         setattr(record, name, value)
 
 
