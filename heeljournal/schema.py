@@ -75,34 +75,41 @@ class FillFactor(migrations.operations.base.Operation):
         return type(self).__qualname__, [self.model_name, self.percent], {}
 
 
-class FieldIndexRemove(migrations.AlterField):
-    """An AlterField that only takes away a field's own index (`db_index=False`), dropped
-    CONCURRENTLY on PostgreSQL and made again so going back; elsewhere the plain AlterField."""
+class FieldIndexRemove(migrations.operations.fields.FieldOperation):
+    """Take away a field's own index (`db_index=False`), the field otherwise as it is: dropped
+    CONCURRENTLY on PostgreSQL and made again so going back; elsewhere as AlterField does it."""
+
+    def __init__(self, model_name, name):
+        super().__init__(model_name, name)
+
+    def deconstruct(self):
+        return type(self).__qualname__, [self.model_name, self.name], {}
+
+    def state_forwards(self, app_label, state):
+        field = state.models[app_label, self.model_name_lower].fields[self.name]
+        _name, _path, args, kwargs = field.deconstruct()
+        unindexed = type(field)(*args, **{**kwargs, "db_index": False})
+        state.alter_field(app_label, self.model_name_lower, self.name, unindexed, preserve_default=True)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = self._only_the_index(app_label, from_state, to_state)
+            return self._plain.database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
         for name in self._own_indexes(schema_editor, model):
             schema_editor.execute(schema_editor._delete_index_sql(model, name, concurrently=True))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = self._only_the_index(app_label, to_state, from_state)
+            return self._plain.database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
         if not self._own_indexes(schema_editor, model):  # made already by a run cut short
             field = model._meta.get_field(self.name)
             schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
 
-    def _only_the_index(self, app_label, indexed_state, unindexed_state):
-        """The model as it has the index; refuses a change to the field beyond its index."""
-        indexed, unindexed = (
-            state.apps.get_model(app_label, self.model_name) for state in (indexed_state, unindexed_state)
-        )
-        kept = [model._meta.get_field(self.name).deconstruct()[3] for model in (indexed, unindexed)]
-        if {**kept[0], "db_index": False} != {**kept[1], "db_index": False}:
-            raise ValueError(f"FieldIndexRemove changes only {self.model_name}.{self.name}'s index")
-        return indexed
+    @property
+    def _plain(self):
+        """Django's AlterField, which reads both fields from the states it is given."""
+        return migrations.AlterField(self.model_name, self.name, field=None)
 
     def _own_indexes(self, schema_editor, model):
         """The field's own index: on its column alone, and named by no Meta, as Django's
@@ -110,3 +117,10 @@ class FieldIndexRemove(migrations.AlterField):
         column = model._meta.get_field(self.name).column
         named = {index.name for index in model._meta.indexes}
         return schema_editor._constraint_names(model, [column], index=True, type_="idx", exclude=named)
+
+    def describe(self):
+        return f"Remove the index of {self.model_name}.{self.name} alone"
+
+    @property
+    def migration_name_fragment(self):
+        return f"{self.model_name_lower}_{self.name_lower}_no_index"

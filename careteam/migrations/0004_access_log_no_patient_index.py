@@ -4,9 +4,7 @@ read and sorted every line of a patient looked at far more than most (tracking m
 says the same of the records). Dropped CONCURRENTLY, so the log stays open while a release
 migrates."""
 
-import django.db.models.deletion
-from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
 
 from heeljournal.schema import FieldIndexRemove
 
@@ -14,20 +12,6 @@ from heeljournal.schema import FieldIndexRemove
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [
-        ("careteam", "0003_clinicians_read_episode_edits"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("careteam", "0003_clinicians_read_episode_edits")]
 
-    operations = [
-        FieldIndexRemove(
-            model_name="accesslog",
-            name="patient",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        )
-    ]
+    operations = [FieldIndexRemove("accesslog", "patient")]
