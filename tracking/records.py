@@ -210,7 +210,7 @@ def record_delete(*, record):
     after_any_edit = Greatest(Value(now), F("updated_at") + timedelta(microseconds=1))
     if not live.update(deleted_at=now, updated_at=after_any_edit, **cleared):
         raise RecordGone
-    record.refresh_from_db(fields=["updated_at"])
+    # The object learns what it lost; its tombstone's time stays the database's (no caller reads it).
     for name, value in {"deleted_at": now, **cleared}.items():
         setattr(record, name, value)
 
