@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.middleware import common
+from django.urls import get_resolver
 
 
 def is_api(request):
@@ -21,6 +22,16 @@ class CommonMiddleware(common.CommonMiddleware):
         if is_api(request) and request.method not in ("GET", "HEAD"):
             return False
         return super().should_redirect_with_slash(request)
+
+    def process_response(self, request, response):
+        """With DEBUG, Django answers an unknown URL with its HTML page of the routes. A phone
+        developer's server is `make run`, with DEBUG, and their client parses JSON: under /api/
+        it gets the project's JSON 404 there too."""
+        response = super().process_response(request, response)
+        if settings.DEBUG and response.status_code == 404 and is_api(request):
+            if response.get("Content-Type", "").startswith("text/html"):
+                return get_resolver().resolve_error_handler(404)(request, exception=None)
+        return response
 
 
 def chunked_bodies_read(application):

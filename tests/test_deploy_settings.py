@@ -295,10 +295,14 @@ def test_the_largest_record_the_contract_allows_fits(api):
     assert response.status_code in (200, 201)
 
 
-def test_an_unknown_api_url_answers_json_and_the_admin_keeps_its_pages(anon, client):
-    response = anon.get("/api/v1/no-such-thing/")
-    assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+@pytest.mark.parametrize("debug", [False, True])  # with DEBUG too: `make run` is a phone developer's server
+def test_an_unknown_api_url_answers_json_and_the_admin_keeps_its_pages(anon, client, settings, debug):
+    settings.DEBUG = debug
+    for method in (anon.get, anon.post, anon.delete):
+        response = method("/api/v1/no-such-thing/")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+    assert anon.get("/api/v1/devices/not-a-number/").json() == {"detail": "Not found."}
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
 
 
@@ -308,8 +312,7 @@ def test_a_write_to_an_api_path_without_its_slash_says_so_and_is_not_turned_into
     for method in (api.post, api.patch, api.put, api.delete):
         response = method("/api/v1/episodes", episode_body(), format="json")
         assert response.status_code == 404
-        if not debug:  # DEBUG answers with Django's own page of the routes
-            assert response.json() == {"detail": "Not found: API paths end with a slash, as in /api/v1/episodes/."}
+        assert response.json() == {"detail": "Not found: API paths end with a slash, as in /api/v1/episodes/."}
     assert api.get("/api/v1/episodes/").json()["results"] == []
     assert api.get("/api/v1/episodes")["Location"] == "/api/v1/episodes/"  # a read may still be redirected
     assert client.get("/admin")["Location"] == "/admin/"
