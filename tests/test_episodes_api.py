@@ -418,9 +418,13 @@ def test_records_deleted_before_that_give_up_their_notes_and_edits_too(api):
     assert tombstone.notes == "" and not tombstone.revisions.exists()
 
 
-@pytest.mark.parametrize("moment", ["2026-02-30T07:30:00+01:00", "2026-11-24T24:00:00Z", "2016-12-31T23:59:60Z"])
+@pytest.mark.parametrize(
+    "moment", ["2026-02-30T07:30:00+01:00", "2026-11-24T24:00:00Z", "2016-12-31T23:59:60Z", "2026-12-01T08:00:00+25:00"]
+)
 def test_a_time_in_the_right_format_that_does_not_exist_is_named_so(api, moment):
     response = post(api, started_at=moment)
     assert response.json() == {
-        "started_at": ["No such date and time: check the day of the month and the hour (00 to 23)."]
+        "started_at": [
+            "No such date and time: check the day of the month, the hour (00 to 23) and the offset from UTC."
+        ]
     }

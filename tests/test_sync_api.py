@@ -81,7 +81,9 @@ def test_a_bad_updated_since_is_a_400(api, value):
 def test_a_time_that_does_not_exist_is_named_as_such(api):
     response = api.get("/api/v1/episodes/", {"updated_since": "2026-02-30T00:00:00Z"})
     assert response.json() == {
-        "updated_since": ["No such date and time: check the day of the month and the hour (00 to 23)."]
+        "updated_since": [
+            "No such date and time: check the day of the month, the hour (00 to 23) and the offset from UTC."
+        ]
     }
 
 

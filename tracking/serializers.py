@@ -16,7 +16,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": "Include the UTC offset, e.g. 2026-11-24T07:30:00+01:00.",
-        "impossible": "No such date and time: check the day of the month and the hour (00 to 23).",
+        "impossible": "No such date and time: check the day of the month, the hour (00 to 23) and the offset from UTC.",
     }
 
     def to_internal_value(self, value):
