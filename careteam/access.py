@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from careteam.models import AccessLog, CareInvite, CareLink
+from heeljournal.dates import day_words
 
 # Read aloud and typed by hand: no 0/O, 1/I/L or U. 16 of 30 symbols is about 78 random bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -58,7 +59,7 @@ def invite_redeem(*, code, clinician, now=None):
     if invite.redeemed_at is not None:
         raise InviteNotAccepted("This code was already used. Ask your patient for a new one.")
     if invite.expires_at <= now:
-        raise InviteNotAccepted(f"This code expired on {invite.expires_at:%Y-%m-%d}. Ask your patient for a new one.")
+        raise InviteNotAccepted(f"This code expired on {day_words(invite.expires_at)}. Ask your patient for a new one.")
     with transaction.atomic():
         # Only the redeemer that changes the row goes on: a code opens one door, once.
         claimed = CareInvite.objects.filter(pk=invite.pk, redeemed_at__isnull=True, expires_at__gt=now).update(

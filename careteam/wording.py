@@ -5,7 +5,7 @@ from datetime import date
 
 from django.utils.dateparse import parse_datetime
 
-from heeljournal.dates import day_words
+from heeljournal.dates import day_words, time_words
 from heeljournal.enums import EscalationReason as Reason
 from tracking.trends import RED_FLAG_LEVELS
 
@@ -17,7 +17,7 @@ def patient_time(moment, patient, *, zone_named=True):
     their columns in view."""
     if moment is None:
         return "-"
-    shown = f"{moment.astimezone(patient.zone):%Y-%m-%d %H:%M %Z}"
+    shown = time_words(moment.astimezone(patient.zone))
     return f"{shown} ({patient.timezone})" if zone_named else shown
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from careteam.chart import COLOURS
-from careteam.models import AccessLog, CareLink
+from careteam.models import AccessLog, CareInvite, CareLink
 from heeljournal.enums import EscalationLevel
 from tests.careteam_fixtures import (  # noqa: F401
     admin_client,
@@ -129,7 +129,8 @@ def test_a_code_works_for_a_week_and_then_says_it_expired(owner, clinician):
     code = client_for(owner).post("/api/v1/care-team/invites/").json()["code"]
     with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)):
         response = admin_client(clinician).post("/admin/careteam/patient/redeem/", {"code": code})  # signed in then
-    assert "This code expired on" in response.content.decode()
+    expired = CareInvite.objects.get().expires_at
+    assert f"This code expired on {expired.day} {expired:%b %Y}." in response.content.decode()
     assert not CareLink.objects.exists()
 
 
@@ -357,6 +358,21 @@ def test_the_patient_page_draws_each_logged_day_on_the_chart(clinic, owner, link
     assert len(re.findall(r'<circle class="severity-point"', wide)) == 6
 
 
+@time_machine.travel("2026-11-20T12:00:00Z", tick=False)  # 13:00 in Paris, in winter time
+def test_the_clinicians_pages_write_every_day_and_time_alike(clinic, owner, linked):
+    api = client_for(owner)
+    api.post("/api/v1/episodes/", episode_body(foot_weakness=True, started_at="2026-11-20T12:00:00Z"), format="json")
+    api.put(f"/api/v1/journal/{owner.today()}/", {"overall": 4}, format="json")
+    page = clinic.get(f"/admin/careteam/patient/{owner.pk}/page/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))  # what the clinician reads, not the chart's data-date
+    assert "Showing 22 Oct 2026 to 20 Nov 2026" in text
+    assert "Logged with the episode that started 20 Nov 2026, 13:00 CET (Europe/Paris)" in text  # its evidence
+    assert " 20 Nov 2026, 13:00 CET (Europe/Paris) opened " in text  # the row of its history
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    listed = clinic.get(url("episode"), {"local_date__year": 2026, "local_date__month": 11}).content.decode()
+    assert ">20 Nov<" in listed and "November 20" not in listed  # the list's days of the month
+
+
 def test_the_patient_page_shows_escalations_with_evidence_and_state_changes(clinic, owner, linked):
     api = client_for(owner)
     episode = api.post(
@@ -483,12 +499,12 @@ def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_cloc
     page = clinic.get(f"/admin/careteam/patient/{patient.pk}/page/").content.decode()
     shown = re.sub(r"\s+", " ", page.split("<h2>Open escalations</h2>")[1].split("</section>")[0])
     assert shown.index("Get emergency care now") < shown.index("Worth reading about")
-    assert "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 7." in shown
+    assert "Logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 7." in shown
     assert "6 of 6 episodes in the 30 days to 27 Nov 2026 were in both feet (100%)." in shown
-    assert "2026-11-27 22:50 EST (America/New_York)" in shown  # when each opened, on the patient's clock
+    assert "27 Nov 2026, 22:50 EST (America/New_York)" in shown  # when each opened, on the patient's clock
     assert "{" not in shown and "+00:00" not in shown and "Episode:" not in shown  # no raw evidence
     pdf = pdf_text(report_pdf(user=patient))
-    assert "Logged with the episode that started 2026-11-27 22:45 EST" in pdf
+    assert "Logged with the episode that started 27 Nov 2026, 22:45 EST" in pdf
     assert pdf.index("Get emergency care now") < pdf.index("Worth reading about")
 
 
@@ -547,7 +563,7 @@ def test_a_clinician_reads_what_each_edit_of_an_episode_changed_in_words(clinic,
 
     expected = [
         "Locations: Underside → Back, Underside; Severity (0-10): 5 → 7",
-        "Started at: 2026-11-24 07:30 CET (Europe/Paris) → 2026-11-24 06:00 CET (Europe/Paris); "
+        "Started at: 24 Nov 2026, 07:30 CET (Europe/Paris) → 24 Nov 2026, 06:00 CET (Europe/Paris); "
         "Footwear: - → Trail runners",
     ]
     for page in ("change", "history"):
@@ -582,17 +598,18 @@ def test_an_evening_episode_reads_on_the_patients_own_clock(clinician, clinic):
     activity = {"started_at": "2026-11-20T04:00:00Z", "duration_minutes": 30, "kind": "walking"}
     activity = api.post("/api/v1/activities/", activity, format="json").json()
     for model, record, shown in [
-        ("episode", episode, "2026-11-19 23:30 EST"),
-        ("activity", activity, "2026-11-19 23:00 EST"),
+        ("episode", episode, "19 Nov 2026, 23:30 EST"),
+        ("activity", activity, "19 Nov 2026, 23:00 EST"),
     ]:
         listed = clinic.get(url(model)).content.decode()  # its zone's name left out, to keep the columns in view
         assert f"{shown}<" in listed and "4:30 a.m." not in listed and "4 a.m." not in listed
         page = clinic.get(url(model, record["id"], "change")).content.decode()
-        assert f"{shown} (America/New_York)" in page and "2026-11-19" in page  # beside its local date
+        assert f"{shown} (America/New_York)" in page
+        assert '<div class="readonly">19 Nov 2026</div>' in page  # its local date, written alike
         assert "4:30 a.m." not in page and "4 a.m." not in page
         # Logged at noon UTC, read on the patient's clock; the bookkeeping times are left out.
         page = clinic.get(url(model, record["id"], "change")).content.decode()
-        assert "2026-11-20 07:00 EST (America/New_York)" in page and "Updated at" not in page
+        assert "20 Nov 2026, 07:00 EST (America/New_York)" in page and "Updated at" not in page
 
 
 def test_a_clinician_finds_episodes_by_their_notes_and_reads_fields_by_their_meaning(clinic, owner, linked):
@@ -608,7 +625,7 @@ def test_a_clinician_finds_episodes_by_their_notes_and_reads_fields_by_their_mea
     assert ">Patient<" in listed and ">User<" not in listed  # the column, as its filter, names the patient
     # The date of linking, on the patient's clock as every other time here (the owner is in Paris).
     linked = CareLink.objects.get(patient=owner).created_at.astimezone(owner.zone)
-    assert f"{linked:%Y-%m-%d %H:%M} CET" in clinic.get("/admin/careteam/patient/").content.decode()
+    assert f"{linked.day} {linked:%b %Y, %H:%M} CET" in clinic.get("/admin/careteam/patient/").content.decode()
 
 
 def test_every_record_page_reads_in_words_and_leads_to_the_patient_page(clinic, owner, mine):

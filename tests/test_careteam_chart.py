@@ -38,3 +38,8 @@ def test_escalations_of_one_day_are_one_line_with_every_reason_in_its_most_press
         ("emergency", "Persistent numbness; Bowel or bladder change"),
         ("red_flag", "Bowel or bladder change"),
     ]
+
+
+def test_the_axis_names_its_days_without_the_year_and_always_today():
+    layout = chart_layout(figures=figures(*[5] * 30), markers=[])
+    assert [label for _x, label in layout.day_labels] == ["2 Nov", "9 Nov", "16 Nov", "23 Nov", "30 Nov"]

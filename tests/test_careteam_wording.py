@@ -5,8 +5,10 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.formats import date_format
 
 from careteam.wording import evidence_described, patient_time
+from heeljournal.dates import day_month, day_words, time_words
 from tracking.trends import Day, Rules, red_flag_findings, trend_findings
 
 TODAY = date(2026, 11, 27)
@@ -98,7 +100,7 @@ def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
     )
     evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
     assert evidence_described(finding.reason, evidence, NEW_YORK, TODAY) == [
-        "Logged with the episode that started 2026-11-27 22:45 EST (America/New_York), severity 8.",
+        "Logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 8.",
         "The rule: a sudden onset at severity 7 or more.",
     ]
 
@@ -130,6 +132,16 @@ def test_evidence_of_another_shape_still_reads_as_its_figures():
 
 def test_a_time_reads_on_the_patients_clock_and_none_as_a_dash():
     moment = datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)  # 1:30 in New York, twice that night
-    assert patient_time(moment, NEW_YORK) == "2026-11-01 01:30 EDT (America/New_York)"
-    assert patient_time(moment + timedelta(hours=1), NEW_YORK) == "2026-11-01 01:30 EST (America/New_York)"
+    assert patient_time(moment, NEW_YORK) == "1 Nov 2026, 01:30 EDT (America/New_York)"
+    assert patient_time(moment + timedelta(hours=1), NEW_YORK) == "1 Nov 2026, 01:30 EST (America/New_York)"
     assert patient_time(None, NEW_YORK) == "-"
+
+
+def test_the_admins_own_dates_and_times_read_as_the_pages_do():
+    """Django writes the admin's own fields (the access log's times, in UTC) and the templates'
+    dates with its formats; the pages, alerts and PDF with heeljournal.dates."""
+    moment = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
+    assert date_format(moment, "DATETIME_FORMAT") == time_words(moment) == "7 Dec 2026, 10:00 UTC"
+    for day in (date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 17)):
+        assert date_format(day) == day_words(day)
+        assert date_format(day, "MONTH_DAY_FORMAT") == day_month(day)
