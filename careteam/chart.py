@@ -16,7 +16,9 @@ from heeljournal.enums import LEVEL_RANKS
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 28, 30, 34  # margins: axis labels left and below (half a label right), markers above
 SCALE_MAX = 10  # severity and pain are 0 to 10
+DOT_RADIUS = 3.5  # of a severity dot
 PAIN_HALF = 5  # half the side of a pain square, wider than a severity dot
+FLAG_HALF = 6  # half the width of a red flag's triangle, the widest mark of a day
 
 COLOURS = {
     "paper": "#ffffff",  # the chart's own: the admin's dark theme would leave it dark on near-black
@@ -51,6 +53,7 @@ class ChartLayout:
     gridlines: list = field(default_factory=list)  # (y, label)
     day_labels: list = field(default_factory=list)  # (x, label)
     markers: list = field(default_factory=list)  # (x, Marker)
+    mark_scale: float = 1  # of the marks' full sizes (DOT_RADIUS, PAIN_HALF, FLAG_HALF)
 
     left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
 
@@ -59,9 +62,10 @@ def chart_layout(*, figures, markers):
     """Positions for `figures` (daily_figures) and `markers` (selectors.Marker)."""
     first, last = figures[0]["date"], figures[-1]["date"]
     span = max((last - first).days, 1)
+    day_width = (WIDTH - LEFT - RIGHT) / span
 
     def x_of(day):
-        return round(LEFT + (day - first).days * (WIDTH - LEFT - RIGHT) / span, 1)
+        return round(LEFT + (day - first).days * day_width, 1)
 
     def y_of(value):
         return round(HEIGHT - BOTTOM - value * (HEIGHT - TOP - BOTTOM) / SCALE_MAX, 1)
@@ -85,6 +89,9 @@ def chart_layout(*, figures, markers):
         gridlines=[(y_of(value), str(value)) for value in range(0, SCALE_MAX + 1, 2)],
         day_labels=[(x_of(day), day_month(day)) for day in _every(last, first, step)],
         markers=[(x_of(marker.day), marker) for marker in _merged(markers) if first <= marker.day <= last],
+        # Each day's marks within its own width, and a point apart: at 90 days a day is 7 points
+        # wide, and full-size marks covered their neighbours' (and their hover texts).
+        mark_scale=min(1, day_width / (2 * FLAG_HALF + 1)),
     )
 
 
@@ -126,6 +133,9 @@ def _runs(points):
 def chart_svg(layout, *, title):
     """The chart as inline SVG: no script, no external file, readable by a screen reader."""
     c, out = COLOURS, []
+    dot_radius, pain_half, flag_half = (
+        round(size * layout.mark_scale, 1) for size in (DOT_RADIUS, PAIN_HALF, FLAG_HALF)
+    )
     add = out.append
     add(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
@@ -154,7 +164,7 @@ def chart_svg(layout, *, title):
         colour = c.get(marker.kind, c["info"])
         tip = f"{day_month(marker.day)}: {marker.label}"
         if marker.kind == "red_flag":
-            points = f"{x - 6},{layout.top - 14} {x + 6},{layout.top - 14} {x},{layout.top - 3}"
+            points = f"{x - flag_half:g},{layout.top - 14} {x + flag_half:g},{layout.top - 14} {x},{layout.top - 3}"
             add(f'<polygon class="red-flag" points="{points}" fill="{colour}"><title>{escape(tip)}</title></polygon>')
         else:
             add(
@@ -172,13 +182,13 @@ def chart_svg(layout, *, title):
             add(f'<polyline points="{_coords(run)}" fill="none" stroke="{c["severity"]}" stroke-width="2"/>')
     for p in layout.severity:
         add(
-            f'<circle class="severity-point" data-date="{p.day.isoformat()}" cx="{p.x}" cy="{p.y}" r="3.5" '
+            f'<circle class="severity-point" data-date="{p.day.isoformat()}" cx="{p.x}" cy="{p.y}" r="{dot_radius:g}" '
             f'fill="{c["severity"]}"><title>{day_month(p.day)}: severity {p.value}</title></circle>'
         )
     for p in layout.pain:  # an open square over the dot: a day's pain equal to its severity still shows
         add(
-            f'<rect class="pain-point" data-date="{p.day.isoformat()}" x="{p.x - PAIN_HALF}" y="{p.y - PAIN_HALF}" '
-            f'width="{2 * PAIN_HALF}" height="{2 * PAIN_HALF}" fill="none" stroke="{c["pain"]}" stroke-width="1.5">'
+            f'<rect class="pain-point" data-date="{p.day.isoformat()}" x="{p.x - pain_half:g}" y="{p.y - pain_half:g}" '
+            f'width="{2 * pain_half:g}" height="{2 * pain_half:g}" fill="none" stroke="{c["pain"]}" stroke-width="1.5">'
             f"<title>{day_month(p.day)}: pain {p.value}</title></rect>"
         )
     add(

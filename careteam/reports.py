@@ -17,7 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from careteam.chart import COLOURS, HEIGHT, PAIN_HALF, WIDTH, chart_layout
+from careteam.chart import COLOURS, FLAG_HALF, HEIGHT, PAIN_HALF, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from careteam.wording import WORSE_DAYS_COUNTED
 from guidance.models import NOT_A_PROFESSIONAL
@@ -277,7 +277,7 @@ def _chart_drawing(summary):
     for x, marker in layout.markers:
         colour = c.get(marker.kind, c["info"])
         if marker.kind == "red_flag":
-            points = [x - 6, up(layout.top - 14), x + 6, up(layout.top - 14), x, up(layout.top - 3)]
+            points = [x - FLAG_HALF, up(layout.top - 14), x + FLAG_HALF, up(layout.top - 14), x, up(layout.top - 3)]
             shapes.append(Polygon(points, fillColor=colour, strokeColor=colour))
         else:
             shapes.append(
