@@ -57,6 +57,18 @@ class ChartLayout:
 
     left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
 
+    @property
+    def dot_radius(self):
+        return round(DOT_RADIUS * self.mark_scale, 1)
+
+    @property
+    def pain_half(self):
+        return round(PAIN_HALF * self.mark_scale, 1)
+
+    @property
+    def flag_half(self):
+        return round(FLAG_HALF * self.mark_scale, 1)
+
 
 def chart_layout(*, figures, markers):
     """Positions for `figures` (daily_figures) and `markers` (selectors.Marker)."""
@@ -133,9 +145,7 @@ def _runs(points):
 def chart_svg(layout, *, title):
     """The chart as inline SVG: no script, no external file, readable by a screen reader."""
     c, out = COLOURS, []
-    dot_radius, pain_half, flag_half = (
-        round(size * layout.mark_scale, 1) for size in (DOT_RADIUS, PAIN_HALF, FLAG_HALF)
-    )
+    dot_radius, pain_half, flag_half = layout.dot_radius, layout.pain_half, layout.flag_half
     add = out.append
     add(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '

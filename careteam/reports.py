@@ -17,7 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from careteam.chart import COLOURS, FLAG_HALF, HEIGHT, PAIN_HALF, WIDTH, chart_layout
+from careteam.chart import COLOURS, HEIGHT, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from careteam.wording import WORSE_DAYS_COUNTED
 from guidance.models import NOT_A_PROFESSIONAL
@@ -277,7 +277,8 @@ def _chart_drawing(summary):
     for x, marker in layout.markers:
         colour = c.get(marker.kind, c["info"])
         if marker.kind == "red_flag":
-            points = [x - FLAG_HALF, up(layout.top - 14), x + FLAG_HALF, up(layout.top - 14), x, up(layout.top - 3)]
+            flag_half = layout.flag_half
+            points = [x - flag_half, up(layout.top - 14), x + flag_half, up(layout.top - 14), x, up(layout.top - 3)]
             shapes.append(Polygon(points, fillColor=colour, strokeColor=colour))
         else:
             shapes.append(
@@ -292,10 +293,10 @@ def _chart_drawing(summary):
         if len(run) > 1:
             shapes.append(PolyLine(_flat(run, up), strokeColor=c["severity"], strokeWidth=1.8))
     for p in layout.severity:
-        shapes.append(Dot(p.x, up(p.y), 3, fillColor=c["severity"], strokeColor=None))
+        shapes.append(Dot(p.x, up(p.y), layout.dot_radius, fillColor=c["severity"], strokeColor=None))
     for p in layout.pain:  # over the dot, as on the patient page
-        side = 2 * PAIN_HALF
-        shapes.append(Rect(p.x - PAIN_HALF, up(p.y) - PAIN_HALF, side, side, fillColor=None, strokeColor=c["pain"]))
+        half = layout.pain_half
+        shapes.append(Rect(p.x - half, up(p.y) - half, 2 * half, 2 * half, fillColor=None, strokeColor=c["pain"]))
     shapes.append(Line(layout.left, up(layout.bottom), layout.right, up(layout.bottom), strokeColor=c["axis"]))
     scale = (A4[0] - 36 * mm) / WIDTH
     drawing = Drawing(WIDTH * scale, HEIGHT * scale)

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from careteam.chart import chart_layout, chart_svg
 from careteam.selectors import Marker
@@ -67,6 +68,24 @@ def test_at_90_days_the_marks_of_neighbouring_days_stay_apart():
         assert all(left[1] < right[0] for left, right in zip(edges, edges[1:])), kind  # each seen, each hoverable
     dot, square = drawn["severity dots"][0], drawn["pain squares"][0]
     assert square[0] + 1.5 <= dot[0]  # the square's stroke outside the dot: a pain equal to severity still shows
+
+
+def test_the_pdfs_90_day_chart_keeps_its_marks_apart_as_the_page_does():
+    from reportlab.graphics.shapes import Circle, Polygon, Rect
+
+    from careteam.reports import _chart_drawing
+
+    flagged = [Marker(FIRST + timedelta(days=n), "Weakness in the foot", "red_flag") for n in (40, 41, 42)]
+    drawing = _chart_drawing(SimpleNamespace(figures=figures(*[5] * 90, pain=5), markers=flagged))
+    shapes = drawing.contents[0].contents
+    edges = {
+        "red flags": [(s.points[0], s.points[2]) for s in shapes if isinstance(s, Polygon)],
+        "severity dots": [(s.cx - s.r, s.cx + s.r) for s in shapes if isinstance(s, Circle)],
+        "pain squares": [(s.x, s.x + s.width) for s in shapes if isinstance(s, Rect)],
+    }
+    for kind, sides in edges.items():
+        assert len(sides) == (3 if kind == "red flags" else 90)
+        assert all(left[1] < right[0] for left, right in zip(sides, sides[1:])), kind
 
 
 def test_at_30_days_the_marks_keep_their_full_size():
