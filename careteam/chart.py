@@ -101,9 +101,10 @@ def chart_layout(*, figures, markers):
         gridlines=[(y_of(value), str(value)) for value in range(0, SCALE_MAX + 1, 2)],
         day_labels=[(x_of(day), day_month(day)) for day in _every(last, first, step)],
         markers=[(x_of(marker.day), marker) for marker in _merged(markers) if first <= marker.day <= last],
-        # Each day's marks within its own width, and a point apart: at 90 days a day is 7 points
-        # wide, and full-size marks covered their neighbours' (and their hover texts).
-        mark_scale=min(1, day_width / (2 * FLAG_HALF + 1)),
+        # Each day's marks within its own width, a point apart: at 90 days (the longest the page
+        # and the PDF offer) a day is 7 points wide, and full-size marks covered their
+        # neighbours' (and their hover texts).
+        mark_scale=min(1, (day_width - 1) / (2 * FLAG_HALF)),
     )
 
 

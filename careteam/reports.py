@@ -19,7 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from careteam.chart import COLOURS, HEIGHT, WIDTH, chart_layout
 from careteam.selectors import patient_summary
-from careteam.wording import WORSE_DAYS_COUNTED
+from careteam.wording import WORSE_DAYS_COUNTED, patient_time
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.dates import day_words
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
@@ -139,14 +139,13 @@ def _row(record, kind, **values):
 def report_pdf(*, user, days=90, today=None):
     """The summary a patient brings to a visit: chart, patterns, red flags, escalations."""
     summary = patient_summary(patient=user, days=days, today=today)
-    made = timezone.localtime(timezone.now(), user.zone)
     styles = getSampleStyleSheet()
     body, small = styles["BodyText"], styles["Italic"]
     story = [
         Paragraph("HeelJournal summary", styles["Title"]),
         Paragraph(
             f"{_text(user.email)}: the last {summary.days} days, {day_words(summary.first)} to "
-            f"{day_words(summary.last)}. Made {day_words(made)} {made:%H:%M} ({_text(user.timezone)}).",
+            f"{day_words(summary.last)}. Made {_text(patient_time(timezone.now(), user))}.",
             body,
         ),
         Paragraph(_text(NOT_A_PROFESSIONAL), small),

@@ -3,7 +3,7 @@
 
 Django's formats (heeljournal/formats) say the same, for the admin's own fields and the
 templates' date filter (tests/test_careteam_wording.py holds them together). Written out
-here: Django's formatting takes 15 times as long, and a sweep writes thousands of alerts.
+here: Django's formatting takes several times as long, and a sweep writes thousands of alerts.
 """
 
 

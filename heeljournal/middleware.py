@@ -24,14 +24,12 @@ class CommonMiddleware(common.CommonMiddleware):
         return super().should_redirect_with_slash(request)
 
     def process_response(self, request, response):
-        """With DEBUG, Django answers an unknown URL with its HTML page of the routes. A phone
-        developer's server is `make run`, with DEBUG, and their client parses JSON: under /api/
-        it gets the project's JSON 404 there too."""
-        response = super().process_response(request, response)
-        if settings.DEBUG and response.status_code == 404 and is_api(request):
-            if response.get("Content-Type", "").startswith("text/html"):
-                return get_resolver().resolve_error_handler(404)(request, exception=None)
-        return response
+        """With DEBUG, Django answers a URL no route matches with its HTML page of the routes. A
+        phone developer's server is `make run`, with DEBUG, and their client parses JSON: under
+        /api/ it gets the project's JSON 404 there too. A view's own 404 is left as it is."""
+        if settings.DEBUG and response.status_code == 404 and is_api(request) and request.resolver_match is None:
+            response = get_resolver().resolve_error_handler(404)(request, exception=None)
+        return super().process_response(request, response)
 
 
 def chunked_bodies_read(application):

@@ -5,8 +5,10 @@ import csv
 import io
 import re
 import zlib
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from careteam.models import AccessLog
@@ -144,6 +146,12 @@ def test_the_patient_downloads_their_pdf_summary(api, owner):
 def test_the_summary_says_the_app_does_not_replace_a_professional(owner):
     text = pdf_text(report_pdf(user=owner))
     assert NOT_A_PROFESSIONAL in text
+
+
+def test_the_summary_says_when_it_was_made_as_the_clinicians_page_writes_a_time(owner):
+    with time_machine.travel(datetime(2026, 12, 7, 10, 5, tzinfo=UTC), tick=False):
+        text = pdf_text(report_pdf(user=owner))
+    assert "Made 7 Dec 2026, 11:05 CET" in text  # on the patient's clock, the zone named
 
 
 def test_the_summary_holds_the_chart_patterns_red_flags_and_escalations(api, owner):

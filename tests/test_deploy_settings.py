@@ -307,6 +307,14 @@ def test_an_unknown_api_url_answers_json_and_the_admin_keeps_its_pages(anon, cli
 
 
 @pytest.mark.parametrize("debug", [False, True])
+def test_a_missing_record_keeps_its_own_404(api, settings, debug):
+    settings.DEBUG = debug
+    response = api.get("/api/v1/episodes/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Episode matches the given query."}
+
+
+@pytest.mark.parametrize("debug", [False, True])
 def test_a_write_to_an_api_path_without_its_slash_says_so_and_is_not_turned_into_a_read(api, client, settings, debug):
     settings.DEBUG = debug  # with DEBUG, Django's slash redirect raised on a POST: a 500
     for method in (api.post, api.patch, api.put, api.delete):
