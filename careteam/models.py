@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from heeljournal.dates import time_words
 
 
 class CareInvite(models.Model):
@@ -26,7 +27,7 @@ class CareInvite(models.Model):
         permissions = [("redeem_invite", "Can redeem a patient's invite code")]
 
     def __str__(self):
-        return f"Invite from {self.patient} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Invite from {self.patient} until {time_words(self.expires_at)}"
 
 
 class CareLink(models.Model):
@@ -71,7 +72,7 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["patient", "-at"], name="access_log_list")]  # care-team/access-log/
 
     def __str__(self):
-        return f"{self.viewer_email} saw {self.what} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.viewer_email} saw {self.what} at {time_words(self.at)}"
 
 
 class Patient(User):

@@ -240,8 +240,8 @@ def _counts(pairs):
 
 def _comparison(item):
     return (
-        f"mean severity {item['mean_severity_with']} on {item['days_with']} days with it, "
-        f"{item['mean_severity_without']} on {item['days_without']} days without"
+        f"mean severity {item['mean_severity_with']:.1f} on {item['days_with']} days with it, "
+        f"{item['mean_severity_without']:.1f} on {item['days_without']} days without"
     )
 
 

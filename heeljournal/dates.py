@@ -13,8 +13,10 @@ def day_words(day):
 
 def time_words(moment):
     """`moment` on its own clock, its zone named. Not through DATETIME_FORMAT: Django leaves out
-    the zone in the hour the clocks go back, the one hour its abbreviation tells apart."""
-    return f"{day_words(moment)}, {moment:%H:%M %Z}"
+    the zone in the hour the clocks go back, the one hour its abbreviation tells apart. A zone
+    without an abbreviation has its offset for one ("-03"), which reads as an offset with "UTC"."""
+    zone = f"{moment:%Z}"
+    return f"{day_words(moment)}, {moment:%H:%M} {'UTC' if zone[:1] in '+-' else ''}{zone}"
 
 
 def day_month(day):

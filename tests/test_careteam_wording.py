@@ -135,6 +135,8 @@ def test_a_time_reads_on_the_patients_clock_and_none_as_a_dash():
     assert patient_time(moment, NEW_YORK) == "1 Nov 2026, 01:30 EDT (America/New_York)"
     assert patient_time(moment + timedelta(hours=1), NEW_YORK) == "1 Nov 2026, 01:30 EST (America/New_York)"
     assert patient_time(None, NEW_YORK) == "-"
+    sao_paulo = SimpleNamespace(timezone="America/Sao_Paulo", zone=ZoneInfo("America/Sao_Paulo"))  # no abbreviation
+    assert patient_time(moment, sao_paulo, zone_named=False) == "1 Nov 2026, 02:30 UTC-03"
 
 
 def test_the_admins_own_dates_and_times_read_as_the_pages_do():
@@ -145,3 +147,4 @@ def test_the_admins_own_dates_and_times_read_as_the_pages_do():
     for day in (date(2026, 1, 1) + timedelta(days=n) for n in range(0, 365, 17)):
         assert date_format(day) == day_words(day)
         assert date_format(day, "MONTH_DAY_FORMAT") == day_month(day)
+        assert date_format(day, "YEAR_MONTH_FORMAT") == day_words(day).partition(" ")[2]  # "Dec 2026"

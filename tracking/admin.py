@@ -137,7 +137,7 @@ class RecordAdmin(ReaderView, ClinicianScopedAdmin, admin.ModelAdmin):
         return (*shown, "deleted_listed") if request.user.is_superuser else shown
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
+        fields = [name for name in super().get_fields(request, obj) if name != "deleted_locally"]
         return [*fields, "deleted_locally"] if obj is not None and obj.deleted_at else fields  # a superuser's tombstone
 
     logged_locally = on_patients_clock("created_at", "Logged")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from heeljournal.dates import day_words
 from heeljournal.enums import (
     ActivityKind,
     Channel,
@@ -166,7 +167,7 @@ class Episode(DatedRecord):
         ]
 
     def __str__(self):
-        return f"Severity {self.severity} on {self.local_date}"
+        return f"Severity {self.severity} on {day_words(self.local_date)}"
 
     @classmethod
     def field_label(cls, name):
@@ -213,7 +214,7 @@ class Activity(DatedRecord):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.local_date}"
+        return f"{self.get_kind_display()} on {day_words(self.local_date)}"
 
 
 class JournalEntry(UserRecord):
@@ -230,7 +231,7 @@ class JournalEntry(UserRecord):
         indexes = [models.Index(fields=["user", "updated_at", "id"], name="journal_changes")]  # ?updated_since=
 
     def __str__(self):
-        return f"Journal for {self.date}"
+        return f"Journal for {day_words(self.date)}"
 
 
 class Escalation(models.Model):
