@@ -77,6 +77,9 @@ def test_a_clinician_reads_the_chart_downloads_the_pdf_and_is_refused_another_pa
             points = page.locator("svg.severity-chart circle.severity-point")
             assert points.count() == len(logged_days) == 5
             assert {points.nth(n).get_attribute("data-date") for n in range(points.count())} == logged_days
+            page.emulate_media(color_scheme="dark")  # the admin takes the system's theme unless told
+            legend_paper = page.locator("p.legend").first.evaluate("e => getComputedStyle(e).backgroundColor")
+            assert legend_paper == "rgb(255, 255, 255)"  # the chart's colours, on the chart's own white
 
             with page.expect_download() as download:
                 page.click("text=Download the PDF summary")
