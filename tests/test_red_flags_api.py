@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from tests.conftest import episode_body
-from tracking.models import Escalation, Notification
+from tracking.models import Escalation, EscalationEvent, Notification
 
 # Real commits: the alerts leave when the episode is committed, before the answer.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,6 +60,18 @@ def test_a_second_red_flag_joins_the_open_escalation_without_a_second_alert(api,
     assert first["id"] == second["id"]
     assert len(mail.outbox) == 1
     assert len(fcm.messages) == 1
+
+
+def test_an_open_red_flags_evidence_names_its_latest_episode_and_its_history_each_one(api, fcm, phone):
+    log(api, sudden_onset=True, severity=8, started_at="2026-11-20T07:30:00+01:00")
+    later = log(api, sudden_onset=True, severity=9, started_at="2026-11-24T07:30:00+01:00").json()
+    escalation = later["escalation"]
+    assert (escalation["evidence"]["episode"], escalation["evidence"]["severity"]) == (later["id"], 9)
+    assert "severity 9 out of 10" in escalation["message"]
+    logged_late = log(api, sudden_onset=True, severity=7, started_at="2026-11-22T07:30:00+01:00").json()
+    assert logged_late["escalation"]["evidence"]["episode"] == later["id"]  # the latest still
+    assert list(EscalationEvent.objects.values_list("what", flat=True)) == ["opened", "told again", "told again"]
+    assert len(mail.outbox) == 1
 
 
 def test_a_red_flag_added_by_a_patch_is_escalated(api, fcm, phone):
