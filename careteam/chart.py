@@ -16,6 +16,7 @@ from heeljournal.enums import LEVEL_RANKS
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 28, 30, 34  # margins: axis labels left and below (half a label right), markers above
 SCALE_MAX = 10  # severity and pain are 0 to 10
+SCALE_NAME = f"severity and pain, 0-{SCALE_MAX}"  # up the left edge
 DOT_RADIUS = 3.5  # of a severity dot
 PAIN_HALF = 5  # half the side of a pain square, wider than a severity dot
 FLAG_HALF = 6  # half the width of a red flag's triangle, the widest mark of a day
@@ -164,7 +165,7 @@ def chart_svg(layout, *, title):
     middle = (layout.top + layout.bottom) / 2
     add(  # the scale's name, up the left edge
         f'<text x="10" y="{middle}" transform="rotate(-90 10 {middle})" text-anchor="middle" '
-        f'fill="{c["axis"]}">severity and pain, 0-10</text>'
+        f'fill="{c["axis"]}">{SCALE_NAME}</text>'
     )
     for y, label in layout.gridlines:
         add(f'<line x1="{layout.left}" y1="{y}" x2="{layout.right}" y2="{y}" stroke="{c["grid"]}" stroke-width="1"/>')

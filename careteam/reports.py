@@ -17,11 +17,12 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from careteam.chart import COLOURS, HEIGHT, WIDTH, chart_layout
+from careteam.chart import COLOURS, HEIGHT, SCALE_NAME, WIDTH, chart_layout
 from careteam.selectors import patient_summary
 from careteam.wording import WORSE_DAYS_COUNTED, patient_time
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.dates import day_words
+from heeljournal.enums import EscalationLevel
 from tracking.models import Activity, Episode, Escalation, Footwear, JournalEntry
 from tracking.serializers import EpisodeSerializer
 
@@ -164,7 +165,9 @@ def report_pdf(*, user, days=90, today=None):
         _chart_drawing(summary),
         Paragraph(
             "Solid line and dots: highest severity of the day. Dashed line and open squares: highest pain. "
-            "Red triangles: red flags. Vertical lines: escalations. Days without an entry are gaps.",
+            "Red triangles: red flags. Days without an entry are gaps. Vertical lines: escalations, by level: "
+            + ", ".join(f'<font color="{COLOURS[level]}"><b>{level.label}</b></font>' for level in EscalationLevel)
+            + ".",
             small,
         ),
         Paragraph("Patterns", styles["Heading2"]),
@@ -259,6 +262,10 @@ def _table(rows, header=False):
     return table
 
 
+# The chart is drawn at about two thirds of its size to fit the page: its labels at 7.5 pt.
+LABEL_SIZE = 11
+
+
 def _chart_drawing(summary):
     """The admin page's chart layout, drawn with reportlab shapes (y runs upwards here)."""
     layout = chart_layout(figures=summary.figures, markers=summary.markers)
@@ -267,12 +274,18 @@ def _chart_drawing(summary):
     def up(y):
         return HEIGHT - y
 
-    shapes = []
+    middle = up((layout.top + layout.bottom) / 2)
+    scale_name = String(0, 0, SCALE_NAME, fontSize=LABEL_SIZE, textAnchor="middle", fillColor=c["axis"])
+    shapes = [Group(scale_name, transform=(0, 1, -1, 0, 10, middle))]  # up the left edge, as on the page
     for y, label in layout.gridlines:
         shapes.append(Line(layout.left, up(y), layout.right, up(y), strokeColor=c["grid"], strokeWidth=0.5))
-        shapes.append(String(layout.left - 6, up(y) - 3, label, fontSize=9, textAnchor="end", fillColor=c["axis"]))
+        shapes.append(
+            String(layout.left - 6, up(y) - 4, label, fontSize=LABEL_SIZE, textAnchor="end", fillColor=c["axis"])
+        )
     for x, label in layout.day_labels:
-        shapes.append(String(x, up(layout.bottom + 16), label, fontSize=9, textAnchor="middle", fillColor=c["axis"]))
+        shapes.append(
+            String(x, up(layout.bottom + 16), label, fontSize=LABEL_SIZE, textAnchor="middle", fillColor=c["axis"])
+        )
     for x, marker in layout.markers:
         colour = c.get(marker.kind, c["info"])
         if marker.kind == "red_flag":

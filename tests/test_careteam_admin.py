@@ -508,7 +508,8 @@ def test_open_escalations_read_most_pressing_first_in_words_on_the_patients_cloc
     assert "{" not in shown and "+00:00" not in shown and "Episode:" not in shown  # no raw evidence
     pdf = pdf_text(report_pdf(user=patient))
     assert "Logged with the episode that started 27 Nov 2026, 22:45 EST" in pdf
-    assert pdf.index("Get emergency care now") < pdf.index("Worth reading about")
+    escalations = pdf.split("(Escalations) Tj", 1)[1]  # after the chart's key, which names every level
+    assert escalations.index("Get emergency care now") < escalations.index("Worth reading about")
 
 
 def test_the_patient_page_shows_patterns_context_and_notes_as_text(clinic, owner, linked):

@@ -148,6 +148,15 @@ def test_the_summary_says_the_app_does_not_replace_a_professional(owner):
     assert NOT_A_PROFESSIONAL in text
 
 
+def test_the_summarys_chart_names_its_scale_and_each_escalation_colour_as_the_page_does(owner):
+    from heeljournal.enums import EscalationLevel
+
+    text = pdf_text(report_pdf(user=owner))  # no escalation: the levels named are the key's
+    assert "(severity and pain, 0-10) Tj" in text
+    words = " ".join(re.findall(r"\(([^)]*)\) Tj", text))  # a label may break across lines
+    assert all(level.label in words for level in EscalationLevel)
+
+
 def test_the_summary_says_when_it_was_made_as_the_clinicians_page_writes_a_time(owner):
     with time_machine.travel(datetime(2026, 12, 7, 10, 5, tzinfo=UTC), tick=False):
         text = pdf_text(report_pdf(user=owner))
