@@ -100,7 +100,8 @@ def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
     )
     evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
     assert evidence_described(finding.reason, evidence, NEW_YORK, TODAY) == [
-        "Logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 8.",
+        "First logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 8; "
+        "last on 27 Nov 2026.",
         "The rule: a sudden onset at severity 7 or more.",
     ]
 

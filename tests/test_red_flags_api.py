@@ -62,14 +62,12 @@ def test_a_second_red_flag_joins_the_open_escalation_without_a_second_alert(api,
     assert len(fcm.messages) == 1
 
 
-def test_an_open_red_flags_evidence_names_its_latest_episode_and_its_history_each_one(api, fcm, phone):
-    log(api, sudden_onset=True, severity=8, started_at="2026-11-20T07:30:00+01:00")
-    later = log(api, sudden_onset=True, severity=9, started_at="2026-11-24T07:30:00+01:00").json()
-    escalation = later["escalation"]
-    assert (escalation["evidence"]["episode"], escalation["evidence"]["severity"]) == (later["id"], 9)
-    assert "severity 9 out of 10" in escalation["message"]
-    logged_late = log(api, sudden_onset=True, severity=7, started_at="2026-11-22T07:30:00+01:00").json()
-    assert logged_late["escalation"]["evidence"]["episode"] == later["id"]  # the latest still
+def test_a_red_flag_told_again_while_its_alert_is_open_is_in_its_history_not_a_new_alert(api, fcm, phone):
+    first = log(api, sudden_onset=True, severity=8, started_at="2026-11-20T07:30:00+01:00").json()
+    for started_at in ("2026-11-24T07:30:00+01:00", "2026-11-22T07:30:00+01:00"):
+        again = log(api, sudden_onset=True, severity=9, started_at=started_at).json()["escalation"]
+        assert again["id"] == first["escalation"]["id"]
+        assert again == first["escalation"]  # what the phone shows with each episode is unchanged
     assert list(EscalationEvent.objects.values_list("what", flat=True)) == ["opened", "told again", "told again"]
     assert len(mail.outbox) == 1
 

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.utils.dateparse import parse_datetime
 
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert, rows_insert
@@ -136,10 +135,6 @@ def escalations_alert(*, opening, resending, now):
         sends = sorted([e for e in opened if e.sends] + resent, key=lambda e: (e.user_id, REASON_ORDER[e.reason]))
         notifications.notifications_plan_many([(escalation, escalation.sends) for escalation in sends], now=now)
     return opened, resent
-
-
-# What a refresh changes in an open escalation.
-REFRESHED_FIELDS = ("title", "message", "evidence", "last_held_on")
 
 
 def escalation_refresh(escalation, finding, today):
@@ -277,16 +272,13 @@ def red_flag_reasons(figures):
     return {finding.reason for finding in red_flags_in(figures)}
 
 
-def _red_flag_join(escalation, *, finding, episode, told_on, now):
-    """Another episode with the red flag of an open escalation: no second alert, but its history
-    records it, and its evidence (and message) name the episode that started last, the one a
-    clinician asks about first."""
-    named = parse_datetime(escalation.evidence.get("started_at", ""))
-    if named is None or episode.started_at > named:
-        escalation_refresh(escalation, finding, told_on)
-    else:  # logged late: it holds the escalation open from today all the same
-        escalation.last_held_on = max(escalation.last_held_on, told_on)
-    escalation.save(update_fields=[*REFRESHED_FIELDS, "updated_at"])
+def _red_flag_join(escalation, *, told_on, now):
+    """Another episode with the red flag of an open escalation: no second alert, and the
+    evidence stays that of the episode that opened it (each episode showing the alert would
+    change with it, and phones sync it again); the history records this one, and the alert
+    holds from the day it is told."""
+    escalation.last_held_on = max(escalation.last_held_on, told_on)
+    escalation.save(update_fields=["last_held_on", "updated_at"])
     _record(escalation, "told again", EscalationState.OPEN, f"Logged again in the app on {day_words(told_on)}.", now)
 
 
@@ -307,7 +299,7 @@ def red_flags_raise(*, episode, now, held_before=frozenset()):
         escalation = escalation_open(user=user, finding=finding, today=reported_on, now=now)
         if escalation is None:  # already open: this episode joins it, no second alert
             escalation = Escalation.objects.get(user=user, reason=finding.reason, closed_at__isnull=True)
-            _red_flag_join(escalation, finding=finding, episode=episode, told_on=reported_on, now=now)
+            _red_flag_join(escalation, told_on=reported_on, now=now)
         raised.append(escalation)
     if not raised:
         return None

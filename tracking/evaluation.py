@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from heeljournal.bulk import objects_read, rows_execute, rows_insert
-from tracking.escalations import REFRESHED_FIELDS, escalations_alert, rest_began, trends_apply
+from tracking.escalations import escalations_alert, rest_began, trends_apply
 from tracking.models import Escalation, TrendCheck
 from tracking.notifications import enqueue_on_commit
 from tracking.schedule import next_local_midnight
@@ -164,6 +164,10 @@ def users_evaluate(*, user_ids, now=None, rules=None):
         _held_save(held, now)
         _checks_save(checks, now)
     return report
+
+
+# What a refresh changes in an open escalation (escalations.escalation_refresh).
+REFRESHED_FIELDS = ("title", "message", "evidence", "last_held_on")
 
 
 def _escalations_save(escalations, now):
