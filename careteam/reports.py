@@ -8,6 +8,7 @@ import csv
 import io
 from xml.sax.saxutils import escape
 
+from django.template.defaultfilters import floatformat  # as the page rounds
 from django.utils import timezone
 from reportlab.graphics.shapes import Circle as Dot
 from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, String
@@ -243,8 +244,8 @@ def _counts(pairs):
 
 def _comparison(item):
     return (
-        f"mean severity {item['mean_severity_with']:.1f} on {item['days_with']} days with it, "
-        f"{item['mean_severity_without']:.1f} on {item['days_without']} days without"
+        f"mean severity {floatformat(item['mean_severity_with'], 1)} on {item['days_with']} days with it, "
+        f"{floatformat(item['mean_severity_without'], 1)} on {item['days_without']} days without"
     )
 
 

@@ -106,7 +106,7 @@ def _radiating(e, patient, until):
 
 def _red_flag(e, patient, until):
     started = patient_time(parse_datetime(e["started_at"]), patient)
-    lines = [f"First logged with the episode that started {started}, severity {e['severity']}; last on {until}."]
+    lines = [f"Logged with the episode that started {started}, severity {e['severity']}."]
     if "min_severity" in e:
         lines.append(f"The rule: a sudden onset at severity {e['min_severity']} or more.")
     return lines

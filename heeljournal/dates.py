@@ -14,9 +14,11 @@ def day_words(day):
 def time_words(moment):
     """`moment` on its own clock, its zone named. Not through DATETIME_FORMAT: Django leaves out
     the zone in the hour the clocks go back, the one hour its abbreviation tells apart. A zone
-    without an abbreviation has its offset for one ("-03"), which reads as an offset with "UTC"."""
+    without an abbreviation has its offset for one ("-03", "+0545"), which reads as "UTC-03"."""
     zone = f"{moment:%Z}"
-    return f"{day_words(moment)}, {moment:%H:%M} {'UTC' if zone[:1] in '+-' else ''}{zone}"
+    if zone.startswith(("+", "-")):
+        zone = f"UTC{zone[:3]}:{zone[3:]}" if zone[3:] else f"UTC{zone}"
+    return f"{day_words(moment)}, {moment:%H:%M} {zone}".rstrip()
 
 
 def day_month(day):

@@ -100,8 +100,7 @@ def test_a_red_flags_evidence_names_the_episode_on_the_patients_clock():
     )
     evidence = {**finding.evidence, "episode": "e0e72c7e", "started_at": "2026-11-28T03:45:00Z"}
     assert evidence_described(finding.reason, evidence, NEW_YORK, TODAY) == [
-        "First logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 8; "
-        "last on 27 Nov 2026.",
+        "Logged with the episode that started 27 Nov 2026, 22:45 EST (America/New_York), severity 8.",
         "The rule: a sudden onset at severity 7 or more.",
     ]
 
@@ -135,9 +134,20 @@ def test_a_time_reads_on_the_patients_clock_and_none_as_a_dash():
     moment = datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)  # 1:30 in New York, twice that night
     assert patient_time(moment, NEW_YORK) == "1 Nov 2026, 01:30 EDT (America/New_York)"
     assert patient_time(moment + timedelta(hours=1), NEW_YORK) == "1 Nov 2026, 01:30 EST (America/New_York)"
+    assert time_words(moment.astimezone(ZoneInfo("Asia/Kathmandu"))) == "1 Nov 2026, 11:15 UTC+05:45"
+    assert time_words(moment.replace(tzinfo=None)) == "1 Nov 2026, 05:30"  # no zone, none claimed
     assert patient_time(None, NEW_YORK) == "-"
     sao_paulo = SimpleNamespace(timezone="America/Sao_Paulo", zone=ZoneInfo("America/Sao_Paulo"))  # no abbreviation
     assert patient_time(moment, sao_paulo, zone_named=False) == "1 Nov 2026, 02:30 UTC-03"
+
+
+def test_an_access_log_line_says_its_time_as_the_pages_do():
+    from careteam.models import AccessLog
+
+    line = AccessLog(
+        viewer_email="dr@example.com", what="Patient page", at=datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
+    )
+    assert str(line) == "dr@example.com saw Patient page at 7 Dec 2026, 10:00 UTC"
 
 
 def test_the_admins_own_dates_and_times_read_as_the_pages_do():

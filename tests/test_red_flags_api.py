@@ -68,7 +68,9 @@ def test_a_red_flag_told_again_while_its_alert_is_open_is_in_its_history_not_a_n
         again = log(api, sudden_onset=True, severity=9, started_at=started_at).json()["escalation"]
         assert again["id"] == first["escalation"]["id"]
         assert again == first["escalation"]  # what the phone shows with each episode is unchanged
-    assert list(EscalationEvent.objects.values_list("what", flat=True)) == ["opened", "told again", "told again"]
+    events = list(EscalationEvent.objects.values_list("what", "why"))
+    assert [what for what, _why in events] == ["opened", "told again", "told again"]
+    assert "with the episode that started 22 Nov 2026, 07:30 CET, severity 9." in events[2][1]  # which, for a clinician
     assert len(mail.outbox) == 1
 
 

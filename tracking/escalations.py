@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from guidance.models import NOT_A_PROFESSIONAL
 from heeljournal.bulk import objects_insert, rows_insert
-from heeljournal.dates import day_words
+from heeljournal.dates import day_words, time_words
 from heeljournal.enums import LEVEL_RANKS, EscalationLevel, EscalationReason, EscalationState
 from heeljournal.serializers import utc_iso
 from tracking import notifications
@@ -272,14 +272,16 @@ def red_flag_reasons(figures):
     return {finding.reason for finding in red_flags_in(figures)}
 
 
-def _red_flag_join(escalation, *, told_on, now):
+def _red_flag_join(escalation, *, episode, told_on, now):
     """Another episode with the red flag of an open escalation: no second alert, and the
     evidence stays that of the episode that opened it (each episode showing the alert would
-    change with it, and phones sync it again); the history records this one, and the alert
-    holds from the day it is told."""
+    change with it, and phones sync it again); the history names this one for the clinician,
+    and the alert holds at least until the day it is told."""
     escalation.last_held_on = max(escalation.last_held_on, told_on)
     escalation.save(update_fields=["last_held_on", "updated_at"])
-    _record(escalation, "told again", EscalationState.OPEN, f"Logged again in the app on {day_words(told_on)}.", now)
+    started = time_words(episode.started_at.astimezone(episode.user.zone))
+    why = f"Logged again in the app on {day_words(told_on)}, with the episode that started {started}, "
+    _record(escalation, "told again", EscalationState.OPEN, f"{why}severity {episode.severity}.", now)
 
 
 def red_flags_raise(*, episode, now, held_before=frozenset()):
@@ -299,7 +301,7 @@ def red_flags_raise(*, episode, now, held_before=frozenset()):
         escalation = escalation_open(user=user, finding=finding, today=reported_on, now=now)
         if escalation is None:  # already open: this episode joins it, no second alert
             escalation = Escalation.objects.get(user=user, reason=finding.reason, closed_at__isnull=True)
-            _red_flag_join(escalation, told_on=reported_on, now=now)
+            _red_flag_join(escalation, episode=episode, told_on=reported_on, now=now)
         raised.append(escalation)
     if not raised:
         return None

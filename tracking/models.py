@@ -286,7 +286,8 @@ class Escalation(models.Model):
 
 
 class EscalationEvent(models.Model):
-    """One change of an escalation's state, for the clinician: what, from, to, why."""
+    """What happened to an escalation, for the clinician: a change of its state, or a red flag
+    told again while it was open. What, from, to, why."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
