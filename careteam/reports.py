@@ -287,10 +287,10 @@ def _chart_drawing(summary):
         shapes.append(
             String(x, up(layout.bottom + 16), label, fontSize=LABEL_SIZE, textAnchor="middle", fillColor=c["axis"])
         )
+    flag_half = layout.flag_half
     for x, marker in layout.markers:
         colour = c.get(marker.kind, c["info"])
         if marker.kind == "red_flag":
-            flag_half = layout.flag_half
             points = [x - flag_half, up(layout.top - 14), x + flag_half, up(layout.top - 14), x, up(layout.top - 3)]
             shapes.append(Polygon(points, fillColor=colour, strokeColor=colour))
         else:
@@ -307,8 +307,8 @@ def _chart_drawing(summary):
             shapes.append(PolyLine(_flat(run, up), strokeColor=c["severity"], strokeWidth=1.8))
     for p in layout.severity:
         shapes.append(Dot(p.x, up(p.y), layout.dot_radius, fillColor=c["severity"], strokeColor=None))
+    half = layout.pain_half
     for p in layout.pain:  # over the dot, as on the patient page
-        half = layout.pain_half
         shapes.append(Rect(p.x - half, up(p.y) - half, 2 * half, 2 * half, fillColor=None, strokeColor=c["pain"]))
     shapes.append(Line(layout.left, up(layout.bottom), layout.right, up(layout.bottom), strokeColor=c["axis"]))
     scale = (A4[0] - 36 * mm) / WIDTH

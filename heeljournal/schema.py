@@ -79,9 +79,6 @@ class FieldIndexRemove(migrations.operations.fields.FieldOperation):
     """Take away a field's own index (`db_index=False`), the field otherwise as it is: dropped
     CONCURRENTLY on PostgreSQL and made again so going back; elsewhere as AlterField does it."""
 
-    def __init__(self, model_name, name):
-        super().__init__(model_name, name)
-
     def deconstruct(self):
         return type(self).__qualname__, [self.model_name, self.name], {}
 

@@ -280,8 +280,11 @@ def _red_flag_join(escalation, *, episode, told_on, now):
     escalation.last_held_on = max(escalation.last_held_on, told_on)
     escalation.save(update_fields=["last_held_on", "updated_at"])
     started = time_words(episode.started_at.astimezone(episode.user.zone))
-    why = f"Logged again in the app on {day_words(told_on)}, with the episode that started {started}, "
-    _record(escalation, "told again", EscalationState.OPEN, f"{why}severity {episode.severity}.", now)
+    why = (
+        f"Logged again in the app on {day_words(told_on)}, "
+        f"with the episode that started {started}, severity {episode.severity}."
+    )
+    _record(escalation, "told again", EscalationState.OPEN, why, now)
 
 
 def red_flags_raise(*, episode, now, held_before=frozenset()):
