@@ -129,6 +129,7 @@ def test_a_worsening_fortnight_opens_persistent_and_worsening(api, owner):
     assert open_reasons(owner) == ["persistent", "worsening"]
     worsening = Escalation.objects.get(reason="worsening")
     assert worsening.evidence["recent_mean"] - worsening.evidence["earlier_mean"] >= 2
+    assert "from an average of 2.3 to 5.9 out of 10" in worsening.message  # 16/7 and 41/7, on the scale the user logs
     assert worsening.guidance[0] == "when-to-see-a-clinician"
 
 
