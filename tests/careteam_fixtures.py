@@ -3,11 +3,27 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RunPython
 from django.test import Client
 from django.utils import timezone
 
 from careteam import access
 from tests.conftest import client_for, episode_body, make_user
+
+
+def data_migrations_rerun(app_label):
+    """Run an app's data migrations again, each on the models of its own step, as `migrate`
+    did: the flush that ends a transactional test empties what they made (the Clinicians group)."""
+    loader = MigrationLoader(connection)
+    with connection.schema_editor() as schema_editor:
+        for key in loader.graph.forwards_plan(loader.graph.leaf_nodes(app_label)[0]):
+            data_steps = [op for op in loader.graph.nodes[key].operations if isinstance(op, RunPython)]
+            if key[0] == app_label and data_steps:
+                models_then = loader.project_state(key, at_end=False).apps
+                for step in data_steps:
+                    step.code(models_then, schema_editor)
 
 
 def log_days(api, *severities, days_ago_first=None, **fields):
