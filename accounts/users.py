@@ -26,8 +26,10 @@ def user_register(*, email, password, timezone="UTC"):
 def user_update(*, user, data):
     """Change preferences. The account's row is locked first: an erasure on its way either
     waits for this change or has happened, and then this raises AccountGone (a plain save
-    would have written the erased account back)."""
-    current = User.objects.select_for_update().filter(pk=user.pk).first()
+    would have written the erased account back). The lock lets the user's other requests
+    write their records meanwhile (it is not FOR UPDATE, which their checks of the account
+    key wait on): with the time-zone change's own writes, they met in deadlocks."""
+    current = User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     if current is None:
         raise AccountGone
     zone_changed = "timezone" in data and data["timezone"] != current.timezone

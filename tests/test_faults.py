@@ -15,6 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 import psycopg
 import pytest
@@ -37,7 +38,7 @@ from tests.conftest import (
     wait_for,
 )
 from tracking import evaluation
-from tracking.models import Episode, Escalation, Notification, TrendCheck
+from tracking.models import Episode, Escalation, EscalationEvent, Notification, TrendCheck
 
 # A fortnight of numbness, worse in the second week: a persistent and a worsening alert.
 FORTNIGHT = [7, 6, 7, 6, 6, 7, 6, 3, 2, 3, 2, 3, 2, 3]
@@ -416,31 +417,36 @@ def test_fifty_identical_retries_at_once_make_one_record_and_one_answer(worker_e
     assert len(fcm.messages) == 1  # and the phone was told once
 
 
+def at_once(*calls):
+    """Each call in a thread of its own, all released together; their answers, in order."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def api_call(server, method, path, secret, body=None):
+    """A request for at_once to send: it answers the status code."""
+
+    def send():
+        response = requests.request(
+            method, f"{server.url}/api/v1/{path}", json=body, headers={"Authorization": secret}, timeout=30
+        )
+        return response.status_code
+
+    return send
+
+
 @pytest.mark.real_stack
 def test_requests_that_cross_lose_no_edit_revive_no_deletion_and_erase_the_account_whole(worker_env, owner, other):
     """Each pair is sent at once, many times over (a phone replaying its queue while another syncs)."""
     server = Gunicorn(worker_env)
     mine, theirs = bearer(owner), bearer(other)
-
-    def at_once(*calls):
-        start = threading.Barrier(len(calls))
-
-        def run(call):
-            start.wait()
-            return call()
-
-        with ThreadPoolExecutor(len(calls)) as pool:
-            return list(pool.map(run, calls))
-
-    def call(method, path, secret, body=None):
-        def send():
-            response = requests.request(
-                method, f"{server.url}/api/v1/{path}", json=body, headers={"Authorization": secret}, timeout=30
-            )
-            return response.status_code
-
-        return send
-
+    call = partial(api_call, server)
     try:
         for _ in range(15):
             episode = requests.post(
@@ -467,22 +473,77 @@ def test_requests_that_cross_lose_no_edit_revive_no_deletion_and_erase_the_accou
         for number in range(5):
             leaving = make_user(f"leaving-{number}@example.com") if number else other
             secret = theirs if not number else bearer(leaving)
-            logged = requests.post(
-                f"{server.url}/api/v1/episodes/", json=episode_body(), headers={"Authorization": secret}, timeout=30
-            ).json()["id"]
+            logged, _weak = (
+                requests.post(
+                    f"{server.url}/api/v1/episodes/", json=body, headers={"Authorization": secret}, timeout=30
+                ).json()["id"]
+                for body in (episode_body(), episode_body(foot_weakness=True))  # its alert open, to be joined
+            )
             answers = at_once(
                 call("DELETE", "me/", secret),
                 call("POST", "episodes/", secret, episode_body()),
                 call("PATCH", "me/", secret, {"reminder_time": "08:00"}),
                 call("PATCH", f"episodes/{logged}/", secret, {"foot_weakness": True, "severity": 9}),
+                call("POST", "episodes/", secret, episode_body(foot_weakness=True)),
             )
             erased.append((leaving, answers))
     finally:
         server.stop()
-    for leaving, (erasure, created, preferences, edit) in erased:
+    for leaving, (erasure, created, preferences, edit, weak_again) in erased:
         # A request that crossed the erasure was answered before it (200, 201), refused after it
         # (401, 404), or, the loser of a deadlock with it, asked to retry (503): never a 500.
         assert erasure == 204
         assert created in (201, 401, 503) and preferences in (200, 401, 503) and edit in (200, 401, 404, 503)
+        assert weak_again in (201, 401, 503)
         assert not type(leaving).objects.filter(email=leaving.email).exists()  # erased, and not written back
         assert not Episode.with_tombstones.filter(user_id=leaving.pk).exists()
+
+
+@pytest.mark.real_stack
+def test_a_red_flag_logged_as_its_alert_is_acknowledged_is_told_all_the_same(worker_env, owner, fcm, phone):
+    """One phone acknowledges the emergency as another logs it again, many times over: the new
+    episode joined the alert before it was acknowledged, or opened a new one and was sent."""
+    server = Gunicorn(worker_env)
+    secret = bearer(owner)
+    call = partial(api_call, server)
+    told_late = []
+    try:
+        for _ in range(15):
+            Escalation.objects.filter(closed_at=None).update(closed_at=timezone.now())  # a fresh start
+            first = requests.post(
+                f"{server.url}/api/v1/episodes/",
+                json=episode_body(bowel_bladder_change=True),
+                headers={"Authorization": secret},
+                timeout=30,
+            ).json()
+            alert = first["escalation"]["id"]
+            assert at_once(
+                call("POST", f"escalations/{alert}/acknowledge/", secret),
+                call("POST", "episodes/", secret, episode_body(bowel_bladder_change=True)),
+            ) == [200, 201]
+            again = Episode.objects.exclude(pk=first["id"]).latest("created_at")
+            if str(again.escalation_id) == alert:  # joined: it must have been open then
+                events = dict(EscalationEvent.objects.filter(escalation_id=alert).values_list("what", "pk"))
+                if events["told again"] > events["acknowledged"]:
+                    told_late.append(again.pk)
+            else:
+                assert Notification.objects.filter(escalation_id=again.escalation_id).count() == 2  # email, push
+    finally:
+        server.stop()
+    assert told_late == []  # none joined an alert already acknowledged, and so never told
+
+
+@pytest.mark.real_stack
+def test_a_time_zone_change_and_episodes_logged_at_once_all_succeed(worker_env, owner):
+    """A traveller's phone sets the new zone as the other logs: neither waits on the other in a
+    deadlock (a 503 to retry), and each episode is kept."""
+    server = Gunicorn(worker_env)
+    secret = bearer(owner)
+    call = partial(api_call, server)
+    try:
+        for zone in ["Asia/Tokyo", "America/New_York"] * 5:
+            logging = [call("POST", "episodes/", secret, episode_body()) for _ in range(3)]
+            assert at_once(call("PATCH", "me/", secret, {"timezone": zone}), *logging) == [200, 201, 201, 201]
+    finally:
+        server.stop()
+    assert Episode.objects.filter(user=owner).count() == 30

@@ -287,6 +287,25 @@ def _red_flag_join(escalation, *, episode, told_on, now):
     _record(escalation, "told again", EscalationState.OPEN, why, now)
 
 
+RED_FLAG_ATTEMPTS = 3
+
+
+def _red_flag_escalation(*, user, finding, episode, told_on, now):
+    """A new escalation of this red flag, with its alert, or the open one, which the episode
+    joins. The open one is locked before it is joined: read unlocked, it could be acknowledged
+    (closed) meanwhile, and the red flag would join a closed alert and never be told. Found
+    closed, a new one opens; the account erased meanwhile, neither can be (IntegrityError)."""
+    for _attempt in range(RED_FLAG_ATTEMPTS):
+        opened = escalation_open(user=user, finding=finding, today=told_on, now=now)
+        if opened is not None:
+            return opened
+        open_now = Escalation.objects.select_for_update().filter(user=user, reason=finding.reason, closed_at=None)
+        if current := open_now.first():
+            _red_flag_join(current, episode=episode, told_on=told_on, now=now)
+            return current
+    raise IntegrityError(f"no open {finding.reason} escalation to join, and none could be opened")
+
+
 def red_flags_raise(*, episode, now, held_before=frozenset()):
     """Escalate an episode's red flags at once, in the caller's transaction; an edit passes
     the reasons its episode raised before, which it does not raise again.
@@ -301,11 +320,7 @@ def red_flags_raise(*, episode, now, held_before=frozenset()):
     for finding in findings:
         evidence = {**finding.evidence, "episode": str(episode.id), "started_at": utc_iso(episode.started_at)}
         finding = type(finding)(finding.reason, finding.level, evidence)
-        escalation = escalation_open(user=user, finding=finding, today=reported_on, now=now)
-        if escalation is None:  # already open: this episode joins it, no second alert
-            escalation = Escalation.objects.get(user=user, reason=finding.reason, closed_at__isnull=True)
-            _red_flag_join(escalation, episode=episode, told_on=reported_on, now=now)
-        raised.append(escalation)
+        raised.append(_red_flag_escalation(user=user, finding=finding, episode=episode, told_on=reported_on, now=now))
     if not raised:
         return None
     top = max(raised, key=lambda escalation: LEVEL_RANKS[escalation.level])
