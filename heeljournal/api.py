@@ -72,6 +72,13 @@ def not_found(request, exception):
     return _admin_page(request, "careteam/admin/not_found.html", status=404)
 
 
+def bad_request(request, exception):
+    """A request Django refuses before any view (a Host not allowed, say): JSON under /api/."""
+    if is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def permission_denied(request, exception):
     """A refusal outside DRF's views (the admin's): JSON under /api/, else in the admin's look."""
     if is_api(request):

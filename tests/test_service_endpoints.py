@@ -87,3 +87,17 @@ def test_a_refusal_outside_drf_answers_json_under_the_api_and_a_page_elsewhere(r
     request.user = AnonymousUser()  # as the middleware leaves it
     page = permission_denied(request, PermissionError())
     assert page.status_code == 403 and b"Not allowed" in page.content
+
+
+def test_the_docs_page_answers_what_it_is_not_for_in_json(anon):
+    options = anon.options("/api/v1/docs/")
+    assert options.status_code == 200 and options["Content-Type"] == "application/json"  # was a 500
+    refused = anon.post("/api/v1/docs/")
+    assert refused.status_code == 405 and refused.json() == {"detail": 'Method "POST" not allowed.'}
+
+
+def test_a_host_not_allowed_is_refused_in_json_under_the_api_and_as_a_page_elsewhere(anon):
+    api = anon.get("/api/v1/health/", HTTP_HOST="evil.example")
+    assert api.status_code == 400 and api.json() == {"detail": "Bad request."}
+    page = anon.get("/admin/", HTTP_HOST="evil.example")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
