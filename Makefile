@@ -19,6 +19,8 @@ $(VENV)/installed: requirements.txt requirements-dev.txt
 install: $(VENV)/installed
 
 run: export DEBUG ?= 1
+# The development server starts a thread per request: a connection kept past it is left open.
+run: export DB_CONN_MAX_AGE ?= 0
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable

@@ -46,7 +46,10 @@ def chunked_bodies_read(application):
         if chunked and not environ.get("CONTENT_LENGTH"):
             if not environ.get("wsgi.input_terminated"):
                 start_response("400 Bad Request", [("Content-Type", "application/json")])
-                return [b'{"detail": "Send the body with its Content-Length."}']
+                # The body stays unread, and a kept-alive connection would take it for the next
+                # request. An app may not close it (PEP 3333), but an answer of no known length
+                # (an iterator, not a list) leaves the server no other way.
+                return iter([b'{"detail": "Send the body with its Content-Length."}'])
             body = environ["wsgi.input"].read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
         return application(environ, start_response)

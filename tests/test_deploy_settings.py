@@ -7,8 +7,10 @@ import json
 import logging
 import re
 import secrets
+import socket
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -400,3 +402,29 @@ def test_the_formatter_masks_what_slips_into_a_message():
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "to [email] with Bearer [token]: [token]"
     assert entry["level"] == "ERROR" and entry["logger"] == "x"
+
+
+def test_the_development_server_closes_a_connection_whose_chunked_body_it_left_unread():
+    """`make run`'s server: the unread chunks would be answered as a request of their own."""
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    from heeljournal.wsgi import application
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler)
+    server.set_app(application)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(server.server_address, timeout=10) as phone:
+            phone.sendall(
+                b"POST /api/v1/episodes/ HTTP/1.1\r\nHost: testserver\r\nTransfer-Encoding: chunked\r\n"
+                b"Content-Type: application/json\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+            )
+            received = b""
+            while chunk := phone.recv(4096):  # until the server closes the connection
+                received += chunk
+    finally:
+        server.shutdown()
+        server.server_close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"Connection: close" in head
+    assert body == b'{"detail": "Send the body with its Content-Length."}'  # and nothing after it
