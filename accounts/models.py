@@ -1,3 +1,4 @@
+import unicodedata
 import uuid
 import zoneinfo
 from datetime import timedelta
@@ -10,17 +11,28 @@ from django.utils import timezone as django_timezone
 from heeljournal.enums import Platform
 
 
+def email_canonical(email):
+    """An address as it is stored and looked up: one account to an address, however its
+    letters are written (case; full-width and other compatibility forms, which mail servers
+    map to the same address)."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, email, password=None, **fields):
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=email_canonical(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def create_superuser(self, email, password=None, **fields):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
+
+    def get_by_natural_key(self, email):
+        """Signing in, the admin's included: the address however it is written."""
+        return self.get(email=email_canonical(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -59,6 +71,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = email_canonical(self.email)  # an account the admin adds, as one registered
 
     @property
     def zone(self):

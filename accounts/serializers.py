@@ -4,7 +4,7 @@ from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Device, User
+from accounts.models import Device, User, email_canonical
 from heeljournal.serializers import TextField
 
 # "localtime" is the server's own zone and "Factory" a placeholder: neither is where a user lives.
@@ -52,9 +52,10 @@ class RegisterSerializer(serializers.ModelSerializer):
         extra_kwargs = {"email": {"validators": []}}  # validate_email's check, whatever the letters' case
 
     def validate_email(self, value):
-        if User.objects.filter(email__iexact=value).exists():
+        email = email_canonical(value)
+        if User.objects.filter(email__iexact=email).exists():
             raise serializers.ValidationError(EMAIL_TAKEN)
-        return value.lower()
+        return email
 
     def validate(self, attrs):
         candidate = User(email=attrs["email"], timezone=attrs.get("timezone", "UTC"))

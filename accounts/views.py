@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
 from accounts.authentication import ACCOUNT_GONE
-from accounts.models import Device
+from accounts.models import Device, email_canonical
 from accounts.serializers import (
     EMAIL_TAKEN,
     DeviceSerializer,
@@ -64,11 +64,11 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email, address = serializer.validated_data["email"], client_address(request)
+        email, address = email_canonical(serializer.validated_data["email"]), client_address(request)
         wait = throttling.login_retry_after(email=email, address=address)
         if wait:
             raise TooManyAttempts(wait=wait)
-        user = authenticate(request, email=email.lower(), password=serializer.validated_data["password"])
+        user = authenticate(request, email=email, password=serializer.validated_data["password"])
         if user is None:
             throttling.login_failed(email=email, address=address)
             raise exceptions.AuthenticationFailed("Wrong email or password.")

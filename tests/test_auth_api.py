@@ -33,11 +33,28 @@ def test_it_defaults_the_time_zone_to_utc(anon):
     assert register(anon).json()["timezone"] == "UTC"
 
 
-@pytest.mark.parametrize("email", ["owner@example.com", "Owner@Example.com"])
+@pytest.mark.parametrize("email", ["owner@example.com", "Owner@Example.com", "owner@\uff45xample.com"])  # full-width e
 def test_it_rejects_a_taken_email_in_any_case_in_the_same_words(anon, owner, email):
     response = register(anon, email=email)
     assert response.status_code == 400
     assert response.json() == {"email": ["An account with this email already exists."]}
+
+
+def test_an_address_signs_in_however_its_letters_are_written(anon):
+    assert register(anon, email="Ana@\uff25xample.com").json()["email"] == "ana@example.com"  # a full-width E
+    assert sign_in(anon, email="ana@\uff45xample.com").status_code == 200
+    assert sign_in(anon, email="ANA@EXAMPLE.COM").status_code == 200
+
+
+def test_an_account_the_admin_adds_signs_in_however_its_address_is_written(admin_client, client):
+    from django.contrib.auth import get_user_model
+
+    added = admin_client.post(
+        "/admin/accounts/user/add/", {"email": "Doctor@Clinic.example", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert added.status_code == 302
+    assert get_user_model().objects.filter(email="doctor@clinic.example").exists()
+    assert client.login(email="DOCTOR@clinic.example", password=PASSWORD)  # as the admin's sign-in form does
 
 
 def test_two_sign_ups_at_once_with_one_email_make_one_account_and_a_400(anon, monkeypatch):
