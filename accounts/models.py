@@ -72,9 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
-    def clean(self):
-        super().clean()
-        self.email = email_canonical(self.email)  # an account the admin adds, as one registered
+    def clean_fields(self, exclude=None):
+        # An account the admin adds, as one registered; before the checks: that form can be longer.
+        self.email = email_canonical(self.email)
+        super().clean_fields(exclude)
 
     @property
     def zone(self):

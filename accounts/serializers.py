@@ -11,6 +11,14 @@ from heeljournal.serializers import TextField
 TIME_ZONES = frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory"}
 
 
+class EmailAddressField(serializers.EmailField):
+    """An address in the form it is stored and looked up in (email_canonical), checked as such:
+    that form can be longer than the one typed."""
+
+    def to_internal_value(self, data):
+        return email_canonical(super().to_internal_value(data))
+
+
 class TimeZoneField(TextField):
     default_error_messages = {"unknown": "Unknown time zone; use an IANA name such as Europe/Paris."}
 
@@ -42,6 +50,7 @@ EMAIL_TAKEN = "An account with this email already exists."
 
 
 class RegisterSerializer(serializers.ModelSerializer):
+    email = EmailAddressField(max_length=User._meta.get_field("email").max_length)
     password = TextField(write_only=True, max_length=128, style={"input_type": "password"})
     timezone = TimeZoneField(required=False, default="UTC")
 
@@ -49,11 +58,9 @@ class RegisterSerializer(serializers.ModelSerializer):
         model = User
         fields = ("id", "email", "password", "timezone")
         read_only_fields = ("id",)
-        extra_kwargs = {"email": {"validators": []}}  # validate_email's check, whatever the letters' case
 
-    def validate_email(self, value):
-        email = email_canonical(value)
-        if User.objects.filter(email__iexact=email).exists():
+    def validate_email(self, email):
+        if User.objects.filter(email=email).exists():
             raise serializers.ValidationError(EMAIL_TAKEN)
         return email
 
@@ -67,7 +74,7 @@ class RegisterSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = EmailAddressField()
     password = TextField(max_length=128, style={"input_type": "password"})
     device_name = TextField(max_length=100, required=False, default="", allow_blank=True)
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 
 def _counters(email, address):
-    email_key = hashlib.sha256(email.encode()).hexdigest()  # no emails in the cache; the caller's, canonical
+    email_key = hashlib.sha256(email.encode()).hexdigest()  # no emails in the cache; callers pass email_canonical's
     return [
         (f"login-fail:email:{email_key}", settings.LOGIN_FAILURES_PER_EMAIL),
         (f"login-fail:addr:{address}", settings.LOGIN_FAILURES_PER_ADDRESS),

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
 from accounts.authentication import ACCOUNT_GONE
-from accounts.models import Device, email_canonical
+from accounts.models import Device
 from accounts.serializers import (
     EMAIL_TAKEN,
     DeviceSerializer,
@@ -64,7 +64,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email, address = email_canonical(serializer.validated_data["email"]), client_address(request)
+        email, address = serializer.validated_data["email"], client_address(request)
         wait = throttling.login_retry_after(email=email, address=address)
         if wait:
             raise TooManyAttempts(wait=wait)

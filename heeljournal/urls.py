@@ -33,7 +33,8 @@ urlpatterns = [
     path("api/v1/", include(api)),
 ]
 
-# Under /api/ an unknown URL or a crash still answers JSON; elsewhere, the admin's own look.
+# Under /api/ a refused request, an unknown URL or a crash still answers JSON; elsewhere,
+# Django's page (400) or the admin's own look.
 handler400 = "heeljournal.api.bad_request"
 handler403 = "heeljournal.api.permission_denied"
 handler404 = "heeljournal.api.not_found"

@@ -5,7 +5,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import AccessToken
+from accounts.models import AccessToken, User, email_canonical
 from tests.conftest import PASSWORD, make_user
 from tracking.models import Episode
 
@@ -55,6 +55,29 @@ def test_an_account_the_admin_adds_signs_in_however_its_address_is_written(admin
     assert added.status_code == 302
     assert get_user_model().objects.filter(email="doctor@clinic.example").exists()
     assert client.login(email="DOCTOR@clinic.example", password=PASSWORD)  # as the admin's sign-in form does
+
+
+def test_an_address_too_long_once_canonical_is_a_400(anon):
+    email = "a@" + ".".join(["b" * 50] * 3) + "." + "\u3392" * 33 + ".com"  # each \u3392 becomes "mhz"
+    assert len(email) <= 254 < len(email_canonical(email))
+    response = register(anon, email=email)
+    assert response.status_code == 400 and "email" in response.json()  # not the database's error: a 500
+
+
+def test_addresses_stored_before_are_made_canonical_and_sign_in(anon):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accounts.migrations.0004_emails_canonical")
+    added, twin = make_user("added@example.com"), make_user("twin@example.com")
+    make_user("ana@example.com")
+    User.objects.filter(pk=added.pk).update(email="Doctor@Clinic.example")  # as the admin stored it
+    User.objects.filter(pk=twin.pk).update(email="ANA@example.com")  # a second account, possible before
+    migration.emails_canonical(apps, schema_editor=None)
+    assert User.objects.get(pk=added.pk).email == "doctor@clinic.example"
+    assert sign_in(anon, email="Doctor@Clinic.example").status_code == 200
+    assert User.objects.get(pk=twin.pk).email == "ANA@example.com"  # left to merge by hand
 
 
 def test_two_sign_ups_at_once_with_one_email_make_one_account_and_a_400(anon, monkeypatch):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
@@ -287,6 +287,8 @@ def _red_flag_join(escalation, *, episode, told_on, now):
     _record(escalation, "told again", EscalationState.OPEN, why, now)
 
 
+# Each attempt loses only to another request opening or closing this alert at that moment:
+# a third loss in a row is no race but a fault, answered as one to retry (503).
 RED_FLAG_ATTEMPTS = 3
 
 
@@ -294,16 +296,18 @@ def _red_flag_escalation(*, user, finding, episode, told_on, now):
     """A new escalation of this red flag, with its alert, or the open one, which the episode
     joins. The open one is locked before it is joined: read unlocked, it could be acknowledged
     (closed) meanwhile, and the red flag would join a closed alert and never be told. Found
-    closed, a new one opens; the account erased meanwhile, neither can be (IntegrityError)."""
+    closed, a new one opens."""
     for _attempt in range(RED_FLAG_ATTEMPTS):
         opened = escalation_open(user=user, finding=finding, today=told_on, now=now)
         if opened is not None:
             return opened
-        open_now = Escalation.objects.select_for_update().filter(user=user, reason=finding.reason, closed_at=None)
+        open_now = Escalation.objects.select_for_update(no_key=True).filter(
+            user=user, reason=finding.reason, closed_at=None
+        )
         if current := open_now.first():
             _red_flag_join(current, episode=episode, told_on=told_on, now=now)
             return current
-    raise IntegrityError(f"no open {finding.reason} escalation to join, and none could be opened")
+    raise OperationalError(f"no open {finding.reason} escalation to join, and none could be opened")
 
 
 def red_flags_raise(*, episode, now, held_before=frozenset()):
