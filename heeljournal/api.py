@@ -16,7 +16,6 @@ from django.utils.dateparse import parse_datetime
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.exceptions import APIException
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -98,17 +97,6 @@ def server_error(request):
     if is_api(request):
         return JsonResponse({"detail": "Something went wrong on our side; please retry later."}, status=500)
     return defaults.server_error(request)
-
-
-class SingleRendererNegotiation(DefaultContentNegotiation):
-    """A view with one renderer (JSON, in production) answers with it whatever the Accept
-    header says: DRF's reading of Accept was a tenth of a signed-in request that does nothing
-    (measured). Views with several renderers (the schema; DEBUG's browsable API) negotiate."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        if len(renderers) == 1:
-            return renderers[0], renderers[0].media_type
-        return super().select_renderer(request, renderers, format_suffix)
 
 
 class PageSizes:

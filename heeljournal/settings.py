@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["heeljournal.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["heeljournal.parsers.NestingSafeJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "heeljournal.api.SingleRendererNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "heeljournal.renderers.SingleRendererNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A request-rate cap per signed-in device, counted in Redis as its token is read (a
     # database cache would cost queries per request).

@@ -42,3 +42,16 @@ def test_floats_differ_only_in_how_an_exponent_is_spelled():
 
 def test_an_empty_answer_is_empty():
     assert FastJSONRenderer().render(None) == b""
+
+
+def test_a_blank_accept_header_takes_json_where_a_view_could_also_answer_html(rf):
+    """`make run` (DEBUG) adds the browsable API: a phone's blank Accept was a 406 there."""
+    from rest_framework.renderers import BrowsableAPIRenderer
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    request = Request(rf.get("/api/v1/episodes/", HTTP_ACCEPT=""))
+    renderer, media_type = api_settings.DEFAULT_CONTENT_NEGOTIATION_CLASS().select_renderer(
+        request, [FastJSONRenderer(), BrowsableAPIRenderer()]
+    )
+    assert (type(renderer), media_type) == (FastJSONRenderer, "application/json")
