@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import throttling, tokens, users
@@ -27,10 +27,6 @@ class TooManyAttempts(exceptions.Throttled):
     def __init__(self, wait):
         super().__init__(detail=f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min.")
         self.wait = math.ceil(wait)  # Retry-After
-
-
-def client_address(request):
-    return BaseThrottle().get_ident(request)
 
 
 class RegisterThrottle(AnonRateThrottle):
@@ -64,7 +60,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email, address = serializer.validated_data["email"], client_address(request)
+        email, address = serializer.validated_data["email"], throttling.client_address(request)
         wait = throttling.login_retry_after(email=email, address=address)
         if wait:
             raise TooManyAttempts(wait=wait)

@@ -1,6 +1,6 @@
 """The clinician's side of the admin: their own patients only, read only, every look logged."""
 
-from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin import RelatedOnlyFieldListFilter, ShowFacets
 from django.contrib.admin.utils import get_fields_from_path
 from django.http import Http404
 from django.urls import reverse
@@ -42,6 +42,9 @@ class ClinicianScopedAdmin:
 
     patient_lookup = "user"  # the path from a row to its patient: "user", "pk", "escalation__user"
     log_views = True  # a look at these rows is a look at the patient's journal
+    # A filter's counts (`?_facets=`) are figures of rows a list does not show, so a look no
+    # log would record: an empty list of alerts still counted "Be seen today (1)".
+    show_facets = ShowFacets.NEVER
     # A patient's log and its audit are written by the app alone, for superusers too: an edit here
     # would raise no alert, record no edit, and read as the patient's own entry.
     written_by_the_app = False

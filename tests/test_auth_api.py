@@ -141,6 +141,35 @@ def test_failed_sign_ins_for_one_email_are_throttled_with_retry_after(anon, owne
     assert sign_in(anon, email="other@example.com", password="x").status_code == 401  # others are not blocked
 
 
+@override_settings(LOGIN_FAILURES_PER_EMAIL=3)
+def test_the_admins_sign_in_counts_failures_with_the_apis(anon, client):
+    """A clinician's or superuser's password opens many journals: the admin's form took guesses without end."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("doctor@example.com", PASSWORD, is_staff=True)
+
+    def admin_sign_in(password):
+        return client.post("/admin/login/", {"username": "Doctor@example.com", "password": password})
+
+    assert admin_sign_in("wrong password").status_code == 200  # the form again, with its error
+    assert sign_in(anon, email="doctor@example.com", password="wrong").status_code == 401
+    assert admin_sign_in("wrong password").status_code == 200
+    refused = admin_sign_in(PASSWORD)  # the right password waits too
+    assert refused.status_code == 200 and "Too many failed sign-in attempts: try again in 15 min." in refused.text
+    assert sign_in(anon, email="doctor@example.com").status_code == 429
+    assert client.get("/admin/").status_code == 302  # still signed out
+
+
+@override_settings(LOGIN_FAILURES_PER_EMAIL=2)
+def test_the_admins_sign_in_clears_its_count_when_it_succeeds(client):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("doctor@example.com", PASSWORD, is_staff=True)
+    for password in ("wrong password", PASSWORD, "wrong password", PASSWORD):
+        response = client.post("/admin/login/", {"username": "doctor@example.com", "password": password})
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
+
+
 @override_settings(LOGIN_FAILURES_PER_ADDRESS=4, LOGIN_FAILURES_PER_EMAIL=100)
 def test_failed_sign_ins_from_one_address_are_throttled(anon, owner):
     for n in range(4):

@@ -309,6 +309,22 @@ def test_a_list_across_patients_logs_one_line_for_each(clinician, clinic, owner,
     ]
 
 
+def test_a_list_shows_no_counts_of_rows_it_does_not_show(clinic, mine):
+    """A filter's counts (`_facets`) are figures of the patient's log that no access line records."""
+    response = clinic.get(url("escalation"), {"_facets": "True", "level__exact": "info"})
+    assert shown(response) == 0 and not AccessLog.objects.exists()
+    assert "Be seen today" in response.text and not re.search(r"Be seen today\s*\(1\)", response.text)
+
+
+def test_the_admin_answers_odd_addresses_without_an_error(clinic, mine):
+    assert clinic.get(url("episode"), {"side__exact": "\x00"}).status_code == 400  # PostgreSQL refuses a NUL
+    from django.contrib.contenttypes.models import ContentType
+
+    episodes = ContentType.objects.get_for_model(Episode).pk
+    assert clinic.get(f"/admin/r/{episodes}/{mine['episode']}/").status_code == 404  # no page outside the admin
+    assert clinic.get(f"/admin/r/{episodes}/not-a-uuid/").status_code == 404  # was a 500
+
+
 def test_the_access_log_is_append_only(clinic, owner, mine, superuser):
     clinic.get(url("episode"))
     entry = AccessLog.objects.get()

@@ -1,0 +1,31 @@
+"""The admin's sign-in form."""
+
+import math
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts import throttling
+from accounts.models import email_canonical
+
+
+class ThrottledAdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in, under the API's limits on failed attempts, counted together with
+    its own (per address and per email): a clinician's or a superuser's password opens many
+    patients' journals, and the admin's form took guesses without end."""
+
+    def clean(self):
+        email = email_canonical(self.cleaned_data.get("username") or "")
+        address = throttling.client_address(self.request)
+        wait = throttling.login_retry_after(email=email, address=address)
+        if wait:
+            raise ValidationError(
+                f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min.", code="throttled"
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttling.login_failed(email=email, address=address)
+            raise
+        throttling.login_succeeded(email=email)
+        return cleaned
