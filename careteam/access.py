@@ -70,6 +70,15 @@ def invite_redeem(*, code, clinician, now=None):
         return _link_open(patient_id=invite.patient_id, clinician=clinician, invite=invite, now=now)
 
 
+def invites_withdraw(*, patient, now=None):
+    """Every code of `patient`'s not used yet stops working now: given to the wrong person, say,
+    or no longer wanted. A clinician who tries one reads that it expired. Returns how many."""
+    now = now or timezone.now()
+    return CareInvite.objects.filter(patient=patient, redeemed_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+
+
 def _link_open(*, patient_id, clinician, invite, now):
     live = CareLink.objects.filter(patient_id=patient_id, clinician=clinician, revoked_at__isnull=True)
     link = live.first()

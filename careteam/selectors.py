@@ -30,6 +30,13 @@ def care_team_of(*, patient):
     return live_links().filter(patient=patient).select_related("clinician")
 
 
+def invites_pending_of(*, patient, now):
+    """The patient's codes that a clinician could still redeem, newest first."""
+    return CareInvite.objects.filter(patient=patient, redeemed_at__isnull=True, expires_at__gt=now).order_by(
+        "-created_at", "-id"
+    )
+
+
 def care_history_of(*, patient):
     """Every link the patient made, ended ones too, and every code they made: for their export."""
     links = CareLink.objects.filter(patient=patient).select_related("clinician").order_by("created_at", "id")

@@ -10,6 +10,14 @@ class InviteSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(read_only=True)
 
 
+class PendingInviteSerializer(serializers.ModelSerializer):
+    """A code not used yet; the code itself is not stored, so not shown again."""
+
+    class Meta:
+        model = CareInvite
+        fields = ("created_at", "expires_at")
+
+
 class CareTeamMemberSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(read_only=True, help_text="Remove this clinician with DELETE care-team/{id}/")
     email = serializers.EmailField(source="clinician.email", read_only=True)

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -8,18 +9,35 @@ from rest_framework.views import APIView
 from careteam import access, reports, selectors
 from careteam.http import file_download
 from careteam.models import AccessLog, CareLink
-from careteam.serializers import AccessLogSerializer, CareTeamMemberSerializer, InviteSerializer
+from careteam.serializers import (
+    AccessLogSerializer,
+    CareTeamMemberSerializer,
+    InviteSerializer,
+    PendingInviteSerializer,
+)
 from heeljournal.api import NewestFirstPagination
 
 
-class InviteCreateView(APIView):
-    """A one-time code the patient gives a clinician."""
+class InvitesView(APIView):
+    """One-time codes the patient gives a clinician: a new one, those not used yet, and
+    withdrawing those."""
 
     @extend_schema(request=None, responses={201: InviteSerializer})
     def post(self, request):
         code, invite = access.invite_create(patient=request.user)
         body = InviteSerializer({"code": code, "expires_at": invite.expires_at}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: PendingInviteSerializer(many=True)})
+    def get(self, request):
+        pending = selectors.invites_pending_of(patient=request.user, now=timezone.now())
+        return Response(PendingInviteSerializer(pending, many=True).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        """Every code not used yet stops working at once."""
+        access.invites_withdraw(patient=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CareTeamView(generics.ListAPIView):

@@ -28,6 +28,24 @@ def test_a_patient_makes_a_one_time_code_that_expires_in_a_week(api):
     assert timedelta(days=6, hours=23) < expires - timezone.now() <= timedelta(days=7)
 
 
+def test_a_patient_sees_the_codes_not_used_yet_and_withdraws_them(api, other_api, clinician):
+    given = api.post("/api/v1/care-team/invites/").json()
+    used = api.post("/api/v1/care-team/invites/").json()
+    access.invite_redeem(code=used["code"], clinician=clinician)
+    theirs = other_api.post("/api/v1/care-team/invites/").json()
+    pending = api.get("/api/v1/care-team/invites/").json()
+    assert [(set(invite), invite["expires_at"]) for invite in pending] == [
+        ({"created_at", "expires_at"}, given["expires_at"])
+    ]
+    assert api.delete("/api/v1/care-team/invites/").status_code == 204  # given to the wrong person, say
+    assert api.get("/api/v1/care-team/invites/").json() == []
+    second = make_clinician("second@example.com")
+    with pytest.raises(access.InviteNotAccepted, match="expired"):
+        access.invite_redeem(code=given["code"], clinician=second)
+    assert access.invite_redeem(code=theirs["code"], clinician=second)  # another patient's code still works
+    assert api.get("/api/v1/care-team/").json()["results"][0]["email"] == "clinician@example.com"  # links stay
+
+
 def test_the_expiry_is_a_setting(api, settings):
     settings.CARE_INVITE_DAYS = 2
     expires = parse_datetime(api.post("/api/v1/care-team/invites/").json()["expires_at"])
@@ -117,6 +135,8 @@ def test_a_patient_cannot_see_or_remove_another_users_care_team(api, other_api, 
     "method, url",
     [
         ("post", "/api/v1/care-team/invites/"),
+        ("get", "/api/v1/care-team/invites/"),
+        ("delete", "/api/v1/care-team/invites/"),
         ("get", "/api/v1/care-team/"),
         ("get", "/api/v1/care-team/access-log/"),
         ("delete", "/api/v1/care-team/00000000-0000-0000-0000-000000000000/"),
