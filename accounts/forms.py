@@ -27,5 +27,6 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         except ValidationError:
             throttling.login_failed(email=email, address=address)
             raise
-        throttling.login_succeeded(email=email)
+        if self.user_cache is not None:  # signed in: Django's form checks nothing with a password left empty
+            throttling.login_succeeded(email=email)
         return cleaned

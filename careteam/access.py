@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from careteam.models import AccessLog, CareInvite, CareLink
+from careteam.selectors import invites_pending_of
 from heeljournal.dates import day_words
 
 # Read aloud and typed by hand: no 0/O, 1/I/L or U. 16 of 30 symbols is about 78 random bits.
@@ -58,25 +59,25 @@ def invite_redeem(*, code, clinician, now=None):
         raise InviteNotAccepted("This is your own invite code; give it to the clinician who should see your journal.")
     if invite.redeemed_at is not None:
         raise InviteNotAccepted("This code was already used. Ask your patient for a new one.")
+    if invite.withdrawn_at is not None:
+        raise InviteNotAccepted("Your patient withdrew this code. Ask them for a new one if they wish.")
     if invite.expires_at <= now:
         raise InviteNotAccepted(f"This code expired on {day_words(invite.expires_at)}. Ask your patient for a new one.")
     with transaction.atomic():
         # Only the redeemer that changes the row goes on: a code opens one door, once.
-        claimed = CareInvite.objects.filter(pk=invite.pk, redeemed_at__isnull=True, expires_at__gt=now).update(
-            redeemed_at=now, redeemed_by=clinician
-        )
+        claimed = CareInvite.objects.filter(
+            pk=invite.pk, redeemed_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=now
+        ).update(redeemed_at=now, redeemed_by=clinician)
         if not claimed:
-            raise InviteNotAccepted("This code was already used. Ask your patient for a new one.")
+            raise InviteNotAccepted("This code was already used or withdrawn. Ask your patient for a new one.")
         return _link_open(patient_id=invite.patient_id, clinician=clinician, invite=invite, now=now)
 
 
 def invites_withdraw(*, patient, now=None):
     """Every code of `patient`'s not used yet stops working now: given to the wrong person, say,
-    or no longer wanted. A clinician who tries one reads that it expired. Returns how many."""
+    or no longer wanted. Returns how many."""
     now = now or timezone.now()
-    return CareInvite.objects.filter(patient=patient, redeemed_at__isnull=True, expires_at__gt=now).update(
-        expires_at=now
-    )
+    return invites_pending_of(patient=patient, now=now).update(withdrawn_at=now)
 
 
 def _link_open(*, patient_id, clinician, invite, now):

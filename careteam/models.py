@@ -22,6 +22,7 @@ class CareInvite(models.Model):
     redeemed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)  # by the patient, before anyone used it
 
     class Meta:
         permissions = [("redeem_invite", "Can redeem a patient's invite code")]

@@ -31,10 +31,8 @@ def care_team_of(*, patient):
 
 
 def invites_pending_of(*, patient, now):
-    """The patient's codes that a clinician could still redeem, newest first."""
-    return CareInvite.objects.filter(patient=patient, redeemed_at__isnull=True, expires_at__gt=now).order_by(
-        "-created_at", "-id"
-    )
+    """The patient's codes that a clinician could still redeem."""
+    return CareInvite.objects.filter(patient=patient, redeemed_at=None, withdrawn_at=None, expires_at__gt=now)
 
 
 def care_history_of(*, patient):

@@ -42,7 +42,7 @@ class InviteHistorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CareInvite
-        fields = ("created_at", "expires_at", "redeemed_at", "redeemed_by")
+        fields = ("created_at", "expires_at", "redeemed_at", "redeemed_by", "withdrawn_at")
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

@@ -24,6 +24,7 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
 
 
 def no_site_page(request, content_type_id, object_id):
+    """Django's "view on site", for models with a page of their own outside the admin: none here."""
     raise Http404("No page outside the admin.")
 
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from careteam import access, reports, selectors
 from careteam.http import file_download
-from careteam.models import AccessLog, CareLink
+from careteam.models import AccessLog, CareInvite, CareLink
 from careteam.serializers import (
     AccessLogSerializer,
     CareTeamMemberSerializer,
@@ -18,20 +18,23 @@ from careteam.serializers import (
 from heeljournal.api import NewestFirstPagination
 
 
-class InvitesView(APIView):
-    """One-time codes the patient gives a clinician: a new one, those not used yet, and
-    withdrawing those."""
+class InvitesView(generics.ListAPIView):
+    """One-time codes the patient gives a clinician: a new one, those not used yet (newest
+    first), and withdrawing those."""
+
+    serializer_class = PendingInviteSerializer
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CareInvite.objects.none()
+        return selectors.invites_pending_of(patient=self.request.user, now=timezone.now())
 
     @extend_schema(request=None, responses={201: InviteSerializer})
     def post(self, request):
         code, invite = access.invite_create(patient=request.user)
         body = InviteSerializer({"code": code, "expires_at": invite.expires_at}).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses={200: PendingInviteSerializer(many=True)})
-    def get(self, request):
-        pending = selectors.invites_pending_of(patient=request.user, now=timezone.now())
-        return Response(PendingInviteSerializer(pending, many=True).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request):

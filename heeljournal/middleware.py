@@ -20,9 +20,10 @@ class CommonMiddleware(common.CommonMiddleware):
     names the right path."""
 
     def process_request(self, request):
-        # No text a request carries may hold a NUL, which PostgreSQL refuses in a query: a filter
-        # of the admin's (?side__exact=%00) was a 500.
-        if "%00" in request.META.get("QUERY_STRING", ""):
+        # A query parameter with a NUL, which PostgreSQL refuses in a statement: a filter of the
+        # admin's (?side__exact=%00) was a 500.
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
             raise BadRequest("A NUL character in the query string.")
         return super().process_request(request)
 

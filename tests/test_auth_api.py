@@ -144,9 +144,7 @@ def test_failed_sign_ins_for_one_email_are_throttled_with_retry_after(anon, owne
 @override_settings(LOGIN_FAILURES_PER_EMAIL=3)
 def test_the_admins_sign_in_counts_failures_with_the_apis(anon, client):
     """A clinician's or superuser's password opens many journals: the admin's form took guesses without end."""
-    from django.contrib.auth import get_user_model
-
-    get_user_model().objects.create_user("doctor@example.com", PASSWORD, is_staff=True)
+    staff("doctor@example.com")
 
     def admin_sign_in(password):
         return client.post("/admin/login/", {"username": "Doctor@example.com", "password": password})
@@ -161,13 +159,26 @@ def test_the_admins_sign_in_counts_failures_with_the_apis(anon, client):
 
 
 @override_settings(LOGIN_FAILURES_PER_EMAIL=2)
-def test_the_admins_sign_in_clears_its_count_when_it_succeeds(client):
-    from django.contrib.auth import get_user_model
+def test_the_admins_sign_in_clears_its_count_when_it_succeeds_and_only_then(client):
+    staff("doctor@example.com")
 
-    get_user_model().objects.create_user("doctor@example.com", PASSWORD, is_staff=True)
+    def admin_sign_in(password):
+        return client.post("/admin/login/", {"username": "doctor@example.com", "password": password})
+
     for password in ("wrong password", PASSWORD, "wrong password", PASSWORD):
-        response = client.post("/admin/login/", {"username": "doctor@example.com", "password": password})
+        response = admin_sign_in(password)
     assert response.status_code == 302 and client.get("/admin/").status_code == 200
+    client.logout()
+    for password in ("wrong password", "", "wrong password"):  # an empty password signs no one in
+        admin_sign_in(password)
+    assert "Too many failed sign-in attempts" in admin_sign_in(PASSWORD).text
+
+
+def staff(email):
+    user = make_user(email)
+    user.is_staff = True
+    user.save()
+    return user
 
 
 @override_settings(LOGIN_FAILURES_PER_ADDRESS=4, LOGIN_FAILURES_PER_EMAIL=100)

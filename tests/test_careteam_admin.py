@@ -318,6 +318,7 @@ def test_a_list_shows_no_counts_of_rows_it_does_not_show(clinic, mine):
 
 def test_the_admin_answers_odd_addresses_without_an_error(clinic, mine):
     assert clinic.get(url("episode"), {"side__exact": "\x00"}).status_code == 400  # PostgreSQL refuses a NUL
+    assert clinic.get(url("episode"), QUERY_STRING="side__exact=\x00").status_code == 400  # sent as it is
     from django.contrib.contenttypes.models import ContentType
 
     episodes = ContentType.objects.get_for_model(Episode).pk
