@@ -6,7 +6,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, models
 from django.http import JsonResponse
@@ -72,9 +72,11 @@ def not_found(request, exception):
 
 
 def bad_request(request, exception):
-    """A request Django refuses before any view (a Host not allowed, say): JSON under /api/."""
+    """A request Django refuses before any view (a Host not allowed, say): JSON under /api/,
+    saying why where the refusal is a plain BadRequest (a suspicious one is not explained)."""
     if is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        detail = str(exception) if type(exception) is BadRequest else "Bad request."
+        return JsonResponse({"detail": detail}, status=400)
     return defaults.bad_request(request, exception)
 
 

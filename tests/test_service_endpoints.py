@@ -101,3 +101,9 @@ def test_a_host_not_allowed_is_refused_in_json_under_the_api_and_as_a_page_elsew
     assert api.status_code == 400 and api.json() == {"detail": "Bad request."}
     page = anon.get("/admin/", HTTP_HOST="evil.example")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_nul_in_a_query_string_is_a_400_that_says_so(api):
+    """PostgreSQL refuses a NUL in a statement: a filter that carried one was a 500."""
+    response = api.get("/api/v1/episodes/", {"from": "2026-11-01\x00"})
+    assert response.status_code == 400 and response.json() == {"detail": "A NUL character in the query string."}
