@@ -14,6 +14,13 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
     its own (per address and per email): a clinician's or a superuser's password opens many
     patients' journals, and the admin's form took guesses without end."""
 
+    error_messages = {  # an address is found however its letters are written (email_canonical)
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter the correct email and password for a staff account. The password is case-sensitive."
+        ),
+    }
+
     def clean(self):
         email = email_canonical(self.cleaned_data.get("username") or "")
         address = throttling.client_address(self.request)

@@ -149,7 +149,8 @@ def test_the_admins_sign_in_counts_failures_with_the_apis(anon, client):
     def admin_sign_in(password):
         return client.post("/admin/login/", {"username": "Doctor@example.com", "password": password})
 
-    assert admin_sign_in("wrong password").status_code == 200  # the form again, with its error
+    wrong = admin_sign_in("wrong password")
+    assert wrong.status_code == 200 and "The password is case-sensitive." in wrong.text  # the address is not
     assert sign_in(anon, email="doctor@example.com", password="wrong").status_code == 401
     assert admin_sign_in("wrong password").status_code == 200
     refused = admin_sign_in(PASSWORD)  # the right password waits too
