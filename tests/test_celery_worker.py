@@ -1,7 +1,7 @@
 """The escalation engine with a real Celery worker process on the real broker (CI: Redis, PostgreSQL)."""
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.users import device_register
 from heeljournal.celery import app
 from tests.conftest import episode_body, wait_for
-from tracking.models import Escalation, Notification
+from tracking.models import Episode, Escalation, Notification
 
 pytestmark = pytest.mark.real_stack
 
@@ -78,3 +78,19 @@ def test_a_worker_killed_between_claim_and_send_does_not_send_twice(api, owner, 
     assert received == Notification.objects.filter(channel="push").exclude(claimed_at=None).count()
     stuck = Notification.objects.get(channel="push", status="pending")
     assert stuck.claimed_at is not None and stuck.attempts == 1
+
+
+def test_a_record_dated_in_the_old_zone_as_the_zone_changed_is_filed_again(api, owner, worker, settings):
+    """Another phone logged as this one set the new zone: its record, dated in the old zone,
+    committed after the change had filed the log anew."""
+    settings.LOCAL_DATES_REFILE_SECONDS = 2
+    evening = "2026-11-24T20:00:00+00:00"  # the 24th in London, the 25th in Tokyo
+    logged = api.post("/api/v1/episodes/", episode_body(started_at=evening), format="json").json()["id"]
+    assert api.patch("/api/v1/me/", {"timezone": "Asia/Tokyo"}, format="json").status_code == 200
+    Episode.objects.filter(pk=logged).update(local_date=date(2026, 11, 24))  # as that record committed
+
+    def filed_in_tokyo():
+        """the record is filed under its date in Tokyo"""
+        return Episode.objects.get(pk=logged).local_date == date(2026, 11, 25)
+
+    wait_for(filed_in_tokyo)

@@ -9,6 +9,7 @@ from django.db.models import F, Max, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from heeljournal.bulk import rows_insert
 from tracking.escalations import red_flag_reasons, red_flags_raise
 from tracking.evaluation import schedule_sql, schedule_times, trend_check_queue, trend_check_schedule
@@ -22,6 +23,7 @@ from tracking.models import (
     JournalEntry,
     SyncHorizon,
 )
+from tracking.notifications import enqueue_on_commit
 
 
 class RecordGone(Exception):
@@ -218,13 +220,38 @@ def record_delete(*, record):
 def local_dates_recompute(*, user):
     """After a time-zone change, file every episode and activity under the new local date, and
     have the trend rules run on the new days a few seconds on (not at the old zone's midnight).
-    That evaluation sees the log as changed: open escalations' figures move to the new days."""
-    for model in (Episode, Activity):
-        records = list(model.with_tombstones.filter(user=user).only("id", "started_at", "local_date"))
-        for record in records:
-            record.local_date = user.local_date(record.started_at)
-        model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
+    That evaluation sees the log as changed: open escalations' figures move to the new days.
+
+    A record another phone logs at that very moment was dated in the old zone, and may commit
+    after this has read the log: the records are filed again LOCAL_DATES_REFILE_SECONDS on."""
+    from tracking.tasks import refile_local_dates
+
+    _local_dates_refile(user)
     trend_check_schedule(user=user)  # counts as a change: every episode has a new day
+    enqueue_on_commit(refile_local_dates, user.pk, countdown=settings.LOCAL_DATES_REFILE_SECONDS)
+
+
+def local_dates_refile(*, user_id):
+    """File again each record of the user whose local date is not that of their zone as it is
+    now; the trend rules run again if one moved."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and _local_dates_refile(user):
+        trend_check_schedule(user=user)
+
+
+def _local_dates_refile(user):
+    """File each of the user's episodes and activities under its date in the user's zone; how many moved."""
+    moved = 0
+    for model in (Episode, Activity):
+        records = []
+        for record in model.with_tombstones.filter(user=user).only("id", "started_at", "local_date"):
+            local_date = user.local_date(record.started_at)
+            if record.local_date != local_date:
+                record.local_date = local_date
+                records.append(record)
+        model.with_tombstones.bulk_update(records, ["local_date"], batch_size=500)
+        moved += len(records)
+    return moved
 
 
 def journal_entry_put(*, user, day, data):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.tokens import tokens_purge_expired
 from tracking import evaluation, notifications, reminders
-from tracking.records import tombstones_purge
+from tracking.records import local_dates_refile, tombstones_purge
 
 
 @shared_task
@@ -18,6 +18,12 @@ def evaluate_user_trends(user_id):
     now = timezone.now()
     if evaluation.user_claim(user_id=user_id, now=now):
         evaluation.users_evaluate(user_ids=[user_id], now=now)
+
+
+@shared_task
+def refile_local_dates(user_id):
+    """A while after a time-zone change: a record logged at that moment may carry the old zone's date."""
+    local_dates_refile(user_id=user_id)
 
 
 @shared_task
