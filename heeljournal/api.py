@@ -75,7 +75,7 @@ def bad_request(request, exception):
     """A request Django refuses before any view (a Host not allowed, say): JSON under /api/,
     saying why where the refusal is a plain BadRequest (a suspicious one is not explained)."""
     if is_api(request):
-        detail = str(exception) if type(exception) is BadRequest else "Bad request."
+        detail = (str(exception) if type(exception) is BadRequest else "") or "Bad request."
         return JsonResponse({"detail": detail}, status=400)
     return defaults.bad_request(request, exception)
 

@@ -272,12 +272,14 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", def
 NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
 # A change to a user's episodes is evaluated this long after it, so a burst is evaluated once.
 TREND_DEBOUNCE_SECONDS = env.int("TREND_DEBOUNCE_SECONDS", default=5)
-# After a time-zone change the records are filed again this long after, when every request on its
-# way at the change has ended (a record logged then was dated in the old zone).
-LOCAL_DATES_REFILE_SECONDS = env.int("LOCAL_DATES_REFILE_SECONDS", default=60)
 TREND_SWEEP_BATCH_SIZE = env.int("TREND_SWEEP_BATCH_SIZE", default=500)
 # A claimed batch is due again after this, should its worker die mid-sweep.
 TREND_CLAIM_LEASE_SECONDS = env.int("TREND_CLAIM_LEASE_SECONDS", default=10 * 60)
+# After a time-zone change the records are filed again this long after, when every request on its
+# way at the change has ended (a record logged then was dated in the old zone).
+LOCAL_DATES_REFILE_SECONDS = env.int("LOCAL_DATES_REFILE_SECONDS", default=60)
+if LOCAL_DATES_REFILE_SECONDS < 1:  # 0 would file them again before those requests have ended
+    raise ImproperlyConfigured("LOCAL_DATES_REFILE_SECONDS must be at least 1")
 # Deleted records stay as tombstones this long so that every phone learns of the deletion.
 SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=90)
 # A sync also answers the changes of this long before `updated_since`. A change is stamped

@@ -83,8 +83,8 @@ def test_a_worker_killed_between_claim_and_send_does_not_send_twice(api, owner, 
 def test_a_record_dated_in_the_old_zone_as_the_zone_changed_is_filed_again(api, owner, worker, settings):
     """Another phone logged as this one set the new zone: its record, dated in the old zone,
     committed after the change had filed the log anew."""
-    settings.LOCAL_DATES_REFILE_SECONDS = 2
-    evening = "2026-11-24T20:00:00+00:00"  # the 24th in London, the 25th in Tokyo
+    settings.LOCAL_DATES_REFILE_SECONDS = 5  # time enough for the record below to come first
+    evening = "2026-11-24T20:00:00+00:00"  # the 24th in Paris, the 25th in Tokyo
     logged = api.post("/api/v1/episodes/", episode_body(started_at=evening), format="json").json()["id"]
     assert api.patch("/api/v1/me/", {"timezone": "Asia/Tokyo"}, format="json").status_code == 200
     Episode.objects.filter(pk=logged).update(local_date=date(2026, 11, 24))  # as that record committed

@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from tests.careteam_fixtures import admin_client, link, make_clinician
 from tests.conftest import episode_body
+from tracking import records
 from tracking.models import Episode, TrendCheck
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,24 @@ def test_a_time_zone_change_moves_episodes_to_their_new_local_dates(api):
     assert api.get("/api/v1/episodes/", {"from": "2026-11-25"}).json()["results"] != []  # Paris: the 25th
     api.patch("/api/v1/me/", {"timezone": "America/New_York"}, format="json")
     assert api.get("/api/v1/episodes/", {"from": "2026-11-25"}).json()["results"] == []  # New York: the 24th
+
+
+def test_filing_again_moves_only_the_records_dated_in_another_zone(api, owner):
+    """What the task a zone change queues does, a minute on (tasks.refile_local_dates)."""
+    evening = {"started_at": "2026-11-24T20:00:00+00:00"}  # the 24th in Paris, the owner's zone
+    logged, deleted = (api.post("/api/v1/episodes/", episode_body(**evening), format="json").json() for _ in "ab")
+    api.delete(f"/api/v1/episodes/{deleted['id']}/")
+    changes = TrendCheck.objects.get(user=owner).log_version
+    records.local_dates_refile(user_id=owner.pk)
+    assert TrendCheck.objects.get(user=owner).log_version == changes  # nothing moved, nothing to evaluate
+    stale = Episode.with_tombstones.filter(pk__in=[logged["id"], deleted["id"]])
+    stale.update(local_date=date(2026, 11, 25))  # as a record dated in Tokyo a moment too late
+    changed_at = dict(stale.values_list("pk", "updated_at"))
+    records.local_dates_refile(user_id=owner.pk)
+    assert set(stale.values_list("local_date", flat=True)) == {date(2026, 11, 24)}  # the deleted one too
+    assert dict(stale.values_list("pk", "updated_at")) == changed_at  # a phone has nothing new to sync
+    assert TrendCheck.objects.get(user=owner).log_version == changes + 1
+    records.local_dates_refile(user_id=10**9)  # an account erased meanwhile: nothing to do
 
 
 def test_delete_me_erases_the_account_and_every_record(api, owner, other_api):

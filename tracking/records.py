@@ -223,23 +223,27 @@ def local_dates_recompute(*, user):
     That evaluation sees the log as changed: open escalations' figures move to the new days.
 
     A record another phone logs at that very moment was dated in the old zone, and may commit
-    after this has read the log: the records are filed again LOCAL_DATES_REFILE_SECONDS on."""
+    after this has read the log: the records are filed again LOCAL_DATES_REFILE_SECONDS on (a
+    task; lost in a broker outage, such a record keeps the old zone's date)."""
     from tracking.tasks import refile_local_dates
 
-    _local_dates_refile(user)
-    trend_check_schedule(user=user)  # counts as a change: every episode has a new day
+    _records_refile(user)
+    # Counts as a change even where no date moved: the user's today and midnight moved with the zone.
+    trend_check_schedule(user=user)
     enqueue_on_commit(refile_local_dates, user.pk, countdown=settings.LOCAL_DATES_REFILE_SECONDS)
 
 
 def local_dates_refile(*, user_id):
     """File again each record of the user whose local date is not that of their zone as it is
-    now; the trend rules run again if one moved."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is not None and _local_dates_refile(user):
-        trend_check_schedule(user=user)
+    now; the trend rules run again if one moved. The account is locked as a zone change locks it
+    (accounts.users.user_update): another change, or an erasure, waits for this or comes first."""
+    with transaction.atomic():
+        user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+        if user is not None and _records_refile(user):
+            trend_check_schedule(user=user)
 
 
-def _local_dates_refile(user):
+def _records_refile(user):
     """File each of the user's episodes and activities under its date in the user's zone; how many moved."""
     moved = 0
     for model in (Episode, Activity):
