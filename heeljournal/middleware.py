@@ -21,10 +21,13 @@ class CommonMiddleware(common.CommonMiddleware):
 
     def process_request(self, request):
         # A query parameter with a NUL, which PostgreSQL refuses in a statement: a filter of the
-        # admin's (?side__exact=%00) was a 500.
+        # admin's (?side__exact=%00) was a 500. The 400 handler answers it (raised, it was Django's
+        # HTML debug page under DEBUG, which `make run` serves).
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
-            raise BadRequest("A NUL character in the query string.")
+            return get_resolver().resolve_error_handler(400)(
+                request, BadRequest("A NUL character in the query string.")
+            )
         return super().process_request(request)
 
     def should_redirect_with_slash(self, request):

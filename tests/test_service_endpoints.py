@@ -103,7 +103,9 @@ def test_a_host_not_allowed_is_refused_in_json_under_the_api_and_as_a_page_elsew
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
 
 
-def test_a_nul_in_a_query_string_is_a_400_that_says_so(api):
+@pytest.mark.parametrize("debug", [False, True])  # with DEBUG too: `make run` is a phone developer's server
+def test_a_nul_in_a_query_string_is_a_400_that_says_so(api, settings, debug):
     """PostgreSQL refuses a NUL in a statement: a filter that carried one was a 500."""
+    settings.DEBUG = debug
     response = api.get("/api/v1/episodes/", {"from": "2026-11-01\x00"})
     assert response.status_code == 400 and response.json() == {"detail": "A NUL character in the query string."}
