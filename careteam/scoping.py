@@ -6,6 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from accounts.models import User
 from careteam.access import access_record
 from careteam.http import client_address
 from careteam.selectors import patient_ids_of
@@ -94,9 +95,23 @@ class ClinicianScopedAdmin:
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        if changelist is not None:
-            self.record_access(request, changelist.result_list, f"{capfirst(self.opts.verbose_name_plural)} list")
+        if changelist is not None and self.log_views:
+            # A list of one patient's rows that shows none still tells of their journal (no alerts
+            # of that level, say): a look at it, as a list that shows some is.
+            listed = self.patient_listed(request)
+            what = f"{capfirst(self.opts.verbose_name_plural)} list"
+            self.record_access(request, changelist.result_list, what, [listed] if listed else [])
         return response
+
+    def patient_listed(self, request):
+        """The patient a list is filtered to (PATIENT_LOOKUP), if this viewer may read them; else None."""
+        asked = request.GET.get(PATIENT_LOOKUP, "")
+        if not (asked.isascii() and asked.isdigit()):
+            return None
+        patients = User.objects.filter(pk=int(asked))
+        if not request.user.is_superuser:
+            patients = patients.filter(pk__in=patient_ids_of(clinician=request.user))
+        return int(asked) if patients.exists() else None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -112,9 +127,10 @@ class ClinicianScopedAdmin:
             self.record_access(request, [shown], f"History of {self.opts.verbose_name}: {shown}")
         return response
 
-    def record_access(self, request, rows, what):
+    def record_access(self, request, rows, what, patient_ids=()):
+        """A look at `rows` (and at the journals of `patient_ids`), one access line a patient."""
         if self.log_views:
-            patient_ids = [self.patient_id_of(row) for row in rows]
+            patient_ids = [*patient_ids, *(self.patient_id_of(row) for row in rows)]
             access_record(viewer=request.user, patient_ids=patient_ids, what=what, address=client_address(request))
 
     def patient_id_of(self, row):

@@ -316,6 +316,15 @@ def test_a_list_shows_no_counts_of_rows_it_does_not_show(clinic, mine):
     assert "Be seen today" in response.text and not re.search(r"Be seen today\s*\(1\)", response.text)
 
 
+def test_an_empty_list_of_one_patients_rows_is_a_look_at_their_journal(clinic, owner, other, mine, theirs):
+    """It shows they have no alert of that level: as much a look as a list that shows one."""
+    assert shown(clinic.get(url("escalation"), {"user__id__exact": owner.pk, "level__exact": "info"})) == 0
+    assert list(AccessLog.objects.values_list("patient__email", "what")) == [("owner@example.com", "Escalations list")]
+    for patient in (other.pk, 10**30):  # not theirs to read; no one at all
+        assert clinic.get(url("escalation"), {"user__id__exact": patient}).status_code == 200
+    assert AccessLog.objects.count() == 1
+
+
 def test_the_admin_answers_odd_addresses_without_an_error(clinic, mine):
     assert clinic.get(url("episode"), {"side__exact": "\x00"}).status_code == 400  # PostgreSQL refuses a NUL
     assert clinic.get(url("episode"), QUERY_STRING="side__exact=\x00").status_code == 400  # sent as it is
