@@ -1,7 +1,5 @@
 """The admin's sign-in form."""
 
-import math
-
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
@@ -26,9 +24,7 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         address = throttling.client_address(self.request)
         wait = throttling.login_retry_after(email=email, address=address)
         if wait:
-            raise ValidationError(
-                f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min.", code="throttled"
-            )
+            raise ValidationError(throttling.retry_words(wait), code="throttled")
         try:
             cleaned = super().clean()
         except ValidationError:

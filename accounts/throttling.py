@@ -39,6 +39,11 @@ def login_retry_after(*, email, address):
     return max(waits)
 
 
+def retry_words(wait):
+    """A sign-in refused for `wait` seconds, as the API and the admin say it: in minutes."""
+    return f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min."
+
+
 def login_failed(*, email, address):
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     for key, _limit in _counters(email, address):

@@ -25,7 +25,7 @@ class TooManyAttempts(exceptions.Throttled):
     """A sign-in refused for a while, said in minutes (DRF says "Expected available in 899 seconds.")."""
 
     def __init__(self, wait):
-        super().__init__(detail=f"Too many failed sign-in attempts: try again in {math.ceil(wait / 60)} min.")
+        super().__init__(detail=throttling.retry_words(wait))
         self.wait = math.ceil(wait)  # Retry-After
 
 

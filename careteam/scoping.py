@@ -97,10 +97,11 @@ class ClinicianScopedAdmin:
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if changelist is not None and self.log_views:
             # A list of one patient's rows that shows none still tells of their journal (no alerts
-            # of that level, say): a look at it, as a list that shows some is.
-            listed = self.patient_listed(request)
+            # of that level, say): a look at it, as a list that shows some is (its rows name them).
+            rows = changelist.result_list
+            listed = None if rows else self.patient_listed(request)
             what = f"{capfirst(self.opts.verbose_name_plural)} list"
-            self.record_access(request, changelist.result_list, what, [listed] if listed else [])
+            self.record_access(request, rows, what, [listed] if listed else [])
         return response
 
     def patient_listed(self, request):

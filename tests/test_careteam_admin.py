@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
@@ -328,8 +329,6 @@ def test_an_empty_list_of_one_patients_rows_is_a_look_at_their_journal(clinic, o
 def test_the_admin_answers_odd_addresses_without_an_error(clinic, mine):
     assert clinic.get(url("episode"), {"side__exact": "\x00"}).status_code == 400  # PostgreSQL refuses a NUL
     assert clinic.get(url("episode"), QUERY_STRING="side__exact=\x00").status_code == 400  # sent as it is
-    from django.contrib.contenttypes.models import ContentType
-
     episodes = ContentType.objects.get_for_model(Episode).pk
     assert clinic.get(f"/admin/r/{episodes}/{mine['episode']}/").status_code == 404  # no page outside the admin
     assert clinic.get(f"/admin/r/{episodes}/not-a-uuid/").status_code == 404  # was a 500
